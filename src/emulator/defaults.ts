@@ -1,0 +1,16 @@
+/**
+ * The emulator's default development project. Its id and keys are fixed and documented so that
+ * examples and tests need no setup; `createEmulator({ project })` overrides them.
+ */
+export const DEFAULT_PROJECT = {
+  id: "00000000-0000-4000-8000-00000000e001",
+  displayName: "Emulator development project",
+  publishableClientKey: "pck_devkeypck00000000000000000000000000000001",
+  secretServerKey: "ssk_devkeyssk00000000000000000000000000000001",
+  superSecretAdminKey: "sak_devkeysak00000000000000000000000000000001",
+} as const;
+
+/** Response header every emulator answer carries: the server honours `Idempotency-Key`. */
+export const IDEMPOTENCY_SUPPORTED_HEADER = "x-stack-idempotency-supported";
+/** Response header on a write that carried `Idempotency-Key`: `applied` the first time, `replayed` after. */
+export const IDEMPOTENCY_RESULT_HEADER = "x-stack-idempotency";
