@@ -5,9 +5,9 @@
 export const DEFAULT_PROJECT = {
   id: "00000000-0000-4000-8000-00000000e001",
   displayName: "Emulator development project",
-  publishableClientKey: "pck_devkeypck0000000000000000000000000000000000001",
-  secretServerKey: "ssk_devkeyssk0000000000000000000000000000000000001",
-  superSecretAdminKey: "sak_devkeysak0000000000000000000000000000000000001",
+  publishableClientKey: "pck_devkeypck000000000000000000000000000000000001",
+  secretServerKey: "ssk_devkeyssk000000000000000000000000000000000001",
+  superSecretAdminKey: "sak_devkeysak000000000000000000000000000000000001",
 } as const;
 
 /** Response header every emulator answer carries: the server honours `Idempotency-Key`. */
