@@ -1,0 +1,130 @@
+/**
+ * The `stack-payments` command. `stack-payments emulator` runs the local payments API.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { PaymentsConfig } from "./core/schemas/index.js";
+import { startEmulator, type StartEmulatorOptions } from "./emulator/start-emulator.js";
+
+const USAGE = `Usage: stack-payments emulator [options]
+
+Runs a local emulator of the Stack Auth payments API (test mode, no Stripe needed).
+
+Options:
+  --config <file>   payments config (payments.json, camelCase; the "payments" key of a full config also works)
+  --port <n>        port to listen on (default 8102; 0 picks a free port)
+  --host <addr>     interface to bind (default 127.0.0.1)
+  --data <dir>      data folder, kept across restarts (default ./.stack-payments/data)
+  --memory          keep data in memory only
+  -h, --help        show this help
+
+With DATABASE_URL set, data is stored in that PostgreSQL database instead.
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`stack-payments: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function loadConfig(file: string): PaymentsConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    fail(`cannot read --config ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail(`--config ${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`--config ${file} must contain a JSON object`);
+  const record = value as Record<string, unknown>;
+  return (typeof record.payments === "object" && record.payments !== null ? record.payments : record) as PaymentsConfig;
+}
+
+async function runEmulator(args: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        config: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        data: { type: "string" },
+        memory: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = values.port === undefined ? 8102 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer from 0 to 65535, got ${values.port}`);
+  if (values.memory && values.data !== undefined) fail("--memory and --data cannot be combined");
+  const options: StartEmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
+  if (values.config !== undefined) options.config = loadConfig(values.config);
+  if (process.env.DATABASE_URL) options.storage = { databaseUrl: process.env.DATABASE_URL };
+  else options.storage = values.memory ? {} : { dataDir: resolve(values.data ?? ".stack-payments/data") };
+
+  let running;
+  try {
+    running = await startEmulator(options);
+  } catch (error) {
+    process.stderr.write(`stack-payments: the emulator could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const { project } = running.emulator;
+  const storage = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : values.memory ? "in memory" : resolve(values.data ?? ".stack-payments/data");
+  process.stdout.write(
+    [
+      `Stack payments emulator running at ${running.url}`,
+      ``,
+      `  Base URL:               ${running.url}`,
+      `  Project ID:             ${project.id}`,
+      `  Publishable client key: ${project.publishableClientKey}`,
+      `  Secret server key:      ${project.secretServerKey}`,
+      `  Super secret admin key: ${project.superSecretAdminKey}`,
+      `  Data:                   ${storage}`,
+      ``,
+      `Press Ctrl-C to stop.`,
+      ``,
+    ].join("\n"),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\nReceived ${signal}, stopping...\n`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stack-payments: error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === "emulator") return runEmulator(rest);
+  fail(`unknown command "${command}"`);
+}
+
+void main(process.argv.slice(2));

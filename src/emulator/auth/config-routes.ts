@@ -1,0 +1,168 @@
+/**
+ * The config override routes (`/internal/config/override/:level`, with the hosted merge rule),
+ * `GET /internal/config` and `GET /projects/current`.
+ */
+import * as z from "zod/mini";
+import { ApiError, type RequestContext, type Route } from "../http.js";
+import {
+  CONFIG_LEVELS,
+  getConfigOverride,
+  getProjectConfig,
+  isValidConfigKey,
+  mergeConfigOverride,
+  paymentsConfigProblems,
+  renderProjectConfig,
+  setConfigOverride,
+  type ConfigLevel,
+} from "../project-config.js";
+import type { EmulatorProject } from "../router.js";
+import { parseWith } from "../validate.js";
+
+const patchBodySchema = z.strictObject({ config_override_string: z.string() });
+const putBodySchema = z.strictObject({ config_string: z.string(), source: z.optional(z.unknown()) });
+const resetKeysBodySchema = z.strictObject({ keys: z.array(z.string()) });
+
+function levelParam(ctx: RequestContext): ConfigLevel {
+  const level = ctx.params.level!;
+  if (!(CONFIG_LEVELS as readonly string[]).includes(level))
+    throw ApiError.schema(ctx.method, ctx.url.pathname, [`params.level must be one of the following values: ${CONFIG_LEVELS.join(", ")}`]);
+  // Server keys may only manage the branch level, as hosted.
+  if (ctx.accessType === "server" && level !== "branch") throw ApiError.text(403, "Server access can only manage branch config overrides.");
+  return level as ConfigLevel;
+}
+
+function parseOverrideJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw ApiError.text(400, "Invalid config JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw ApiError.text(400, "Invalid config JSON: the override must be a JSON object");
+  for (const key of Object.keys(value)) if (!isValidConfigKey(key)) throw ApiError.text(400, `Invalid config key: ${JSON.stringify(key)}`);
+  return value as Record<string, unknown>;
+}
+
+/** Rejects (400 text) an override set under which the rendered payments config would be invalid. */
+async function validateLevels(ctx: RequestContext, level: ConfigLevel, override: Record<string, unknown>): Promise<void> {
+  const projectId = ctx.projectId!;
+  const levels: Record<string, Record<string, unknown>> = {};
+  for (const l of ["file", ...CONFIG_LEVELS] as const) levels[l] = l === level ? override : await getConfigOverride(ctx.db, projectId, l);
+  const rendered = renderProjectConfig(levels);
+  const problems = paymentsConfigProblems(rendered.payments);
+  if (problems.length > 0) throw ApiError.text(400, `Invalid config override:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+/** Config and current-project routes for `project`. */
+export function createConfigRoutes(project: EmulatorProject): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/internal/config",
+      access: "admin",
+      async handler(ctx) {
+        const { raw } = await getProjectConfig(ctx.db, ctx.projectId!);
+        return { config_string: JSON.stringify(raw) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/internal/config/override/:level",
+      access: "server",
+      async handler(ctx) {
+        const level = levelParam(ctx);
+        return { config_string: JSON.stringify(await getConfigOverride(ctx.db, ctx.projectId!, level)) };
+      },
+    },
+    {
+      method: "PATCH",
+      path: "/internal/config/override/:level",
+      access: "server",
+      async handler(ctx) {
+        const level = levelParam(ctx);
+        const body = parseWith(ctx, patchBodySchema, ctx.body, "body");
+        const patch = parseOverrideJson(body.config_override_string);
+        await ctx.db.transaction(async () => {
+          const merged = mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch);
+          await validateLevels(ctx, level, merged);
+          await setConfigOverride(ctx.db, ctx.projectId!, level, merged);
+        });
+        return { success: true };
+      },
+    },
+    {
+      method: "PUT",
+      path: "/internal/config/override/:level",
+      access: "server",
+      async handler(ctx) {
+        const level = levelParam(ctx);
+        const body = parseWith(ctx, putBodySchema, ctx.body, "body");
+        if (level === "branch" && body.source === undefined) throw ApiError.schema(ctx.method, ctx.url.pathname, ["body.source must be defined"]);
+        const override = parseOverrideJson(body.config_string);
+        await ctx.db.transaction(async () => {
+          await validateLevels(ctx, level, override);
+          await setConfigOverride(ctx.db, ctx.projectId!, level, override);
+        });
+        return { success: true };
+      },
+    },
+    {
+      method: "POST",
+      path: "/internal/config/override/:level/reset-keys",
+      access: "admin",
+      async handler(ctx) {
+        const level = levelParam(ctx);
+        if (level === "project") throw ApiError.schema(ctx.method, ctx.url.pathname, ["params.level must be one of the following values: branch, environment"]);
+        const body = parseWith(ctx, resetKeysBodySchema, ctx.body, "body");
+        await ctx.db.transaction(async () => {
+          const stored = await getConfigOverride(ctx.db, ctx.projectId!, level);
+          const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !body.keys.some((r) => k === r || k.startsWith(`${r}.`))));
+          await validateLevels(ctx, level, kept);
+          await setConfigOverride(ctx.db, ctx.projectId!, level, kept);
+        });
+        return { success: true };
+      },
+    },
+    {
+      method: "GET",
+      path: "/projects/current",
+      access: "client",
+      async handler(ctx) {
+        const config = await getProjectConfig(ctx.db, ctx.projectId!);
+        const providers = Object.entries(config.auth.oauth.providers)
+          .filter(([, p]) => p?.allowSignIn)
+          .map(([id]) => ({ id }))
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const domains = Object.values(config.domains.trustedDomains)
+          .filter((d) => typeof d?.baseUrl === "string")
+          .map((d) => ({ domain: d.baseUrl!, handler_path: d.handlerPath ?? "/handler" }))
+          .sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+        return {
+          id: project.id,
+          display_name: project.displayName,
+          config: {
+            sign_up_enabled: config.auth.allowSignUp,
+            credential_enabled: config.auth.password.allowSignIn,
+            magic_link_enabled: config.auth.otp.allowSignIn,
+            passkey_enabled: config.auth.passkey.allowSignIn,
+            client_team_creation_enabled: config.teams.allowClientTeamCreation,
+            client_user_deletion_enabled: config.users.allowClientUserDeletion,
+            allow_user_api_keys: config.apiKeys.enabled.user,
+            allow_team_api_keys: config.apiKeys.enabled.team,
+            enabled_oauth_providers: providers,
+            domains,
+            allow_localhost: config.domains.allowLocalhost,
+          },
+        };
+      },
+    },
+    {
+      method: "POST",
+      path: "/analytics/events/batch",
+      access: "client",
+      async handler() {
+        return { success: true };
+      },
+    },
+  ];
+}

@@ -1,0 +1,57 @@
+/**
+ * The emulator's clock: real time plus an offset stored in the database (so every process on
+ * one database agrees), moved forward by the test-clock extension route.
+ */
+import * as z from "zod/mini";
+import type { SqlExecutor } from "./db.js";
+import type { Route } from "./http.js";
+import { parseWith } from "./validate.js";
+
+/**
+ * Current emulator time in ms since the epoch: `realNow()` plus the project's stored offset.
+ *
+ * @example
+ * const now = await emulatorNow(db, projectId);
+ */
+export async function emulatorNow(db: SqlExecutor, projectId: string, realNow: () => number = Date.now): Promise<number> {
+  const rows = await db.query<{ offset_millis: number }>("SELECT offset_millis FROM emulator_clock WHERE project_id = $1", [projectId]);
+  return realNow() + Number(rows[0]?.offset_millis ?? 0);
+}
+
+/** Moves the project's clock forward by `millis` (atomic, so concurrent advances add up). */
+export async function advanceEmulatorClock(db: SqlExecutor, projectId: string, millis: number): Promise<void> {
+  await db.query(
+    `INSERT INTO emulator_clock (project_id, offset_millis) VALUES ($1, $2)
+     ON CONFLICT (project_id) DO UPDATE SET offset_millis = emulator_clock.offset_millis + EXCLUDED.offset_millis`,
+    [projectId, millis],
+  );
+}
+
+const advanceBodySchema = z.strictObject({
+  advance_millis: z.int().check(z.positive()),
+});
+
+/**
+ * Test-clock routes (an extension): `GET /internal/emulator/clock` and
+ * `POST /internal/emulator/clock/advance {advance_millis}`, both answering `{now_millis}`.
+ */
+export const clockRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/internal/emulator/clock",
+    access: "server",
+    async handler(ctx) {
+      return { now_millis: await ctx.now() };
+    },
+  },
+  {
+    method: "POST",
+    path: "/internal/emulator/clock/advance",
+    access: "server",
+    async handler(ctx) {
+      const body = parseWith(ctx, advanceBodySchema, ctx.body, "body");
+      await advanceEmulatorClock(ctx.db, ctx.projectId!, body.advance_millis);
+      return { now_millis: await ctx.now() };
+    },
+  },
+];

@@ -1,0 +1,545 @@
+/**
+ * The payments routes of the wire contract (B.2 - B.15), each with its checks in the contract's
+ * order and its exact errors, plus the checkout page and the live event stream. There is no
+ * Stripe behind the emulator: in test mode (the default) it behaves as a project whose payments
+ * are set up; routes that need a real card answer as the hosted API does without Stripe.
+ */
+import { randomBytes } from "node:crypto";
+import * as z from "zod/mini";
+import {
+  createPurchaseUrlBodySchema,
+  customerTypeSchema,
+  grantProductBodySchema,
+  purchaseSessionBodySchema,
+  switchSubscriptionBodySchema,
+  updateQuantityBodySchema,
+  updateQuantityQuerySchema,
+  validateCodeBodySchema,
+  type CustomerType,
+  type ValidateCodeResponse,
+} from "../../core/schemas/index.js";
+import { checkoutPage } from "../checkout-page.js";
+import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
+import { DEFAULT_PROJECT } from "../defaults.js";
+import { ApiError, type RequestContext, type Route } from "../http.js";
+import { computeOwnedProducts } from "../ledger.js";
+import { appendCustomerEvents, liveEventRoutes } from "../live-events.js";
+import { getProjectConfig, isTrustedReturnUrl, type ProjectConfig } from "../project-config.js";
+import { parseWith } from "../validate.js";
+import { computeCustomerItem, currentPeriodEnd, isActiveSubscription, listCustomerProducts, readItem } from "./customer-state.js";
+import { findConfigProduct, hasRecurringPrice, productOutput, resolveItem } from "./products.js";
+import {
+  isAlreadyOwnedNonStackable,
+  ownedProductsInLine,
+  purchaseProduct,
+  resolveRequestedProduct,
+  validatePurchase,
+  type ChosenProduct,
+} from "./purchase.js";
+import {
+  endSubscription,
+  findValidPurchaseCode,
+  insertItemChange,
+  insertPurchaseCode,
+  loadPurchases,
+  lockCustomer,
+  usePurchaseCode,
+  type CustomerRef,
+  type PurchaseCodeRecord,
+} from "./store.js";
+import { transactionsRoute } from "./transactions.js";
+
+const PAYMENTS_NOT_SET_UP =
+  "Payments are not set up in this Stack Auth project. Please go to the Stack Auth dashboard and complete the Payments onboarding.";
+/** The connected-account id the emulator reports in test mode (there is no Stripe behind it). */
+const EMULATOR_STRIPE_ACCOUNT_ID = "acct_emulator_test_mode";
+const CODE_LIFETIME_MILLIS = 24 * 60 * 60 * 1000;
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+const customerParamsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string() });
+const billingParamsSchema = z.strictObject({ customer_type: z.enum(["user", "team"]), customer_id: z.string() });
+const itemParamsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string(), item_id: z.string() });
+const cancelParamsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string(), product_id: z.string() });
+const limitSchema = z.optional(z.string().check(z.regex(/^(100|[1-9][0-9]?)$/, "must be an integer from 1 to 100")));
+const productsQuerySchema = z.strictObject({ cursor: z.optional(z.string()), limit: limitSchema });
+const cancelQuerySchema = z.strictObject({ subscription_id: z.optional(z.string()) });
+const validateCodeQuerySchema = z.strictObject({ full_code: z.string(), return_url: z.optional(z.url()) });
+const emptyBodySchema = z.optional(z.strictObject({}));
+const setDefaultBodySchema = z.strictObject({ setup_intent_id: z.string() });
+
+function query(ctx: RequestContext): Record<string, string> {
+  return Object.fromEntries(ctx.url.searchParams);
+}
+
+async function configOf(ctx: RequestContext, projectId = ctx.projectId!): Promise<ProjectConfig> {
+  return getProjectConfig(ctx.db, projectId);
+}
+
+function customerRef(ctx: RequestContext, customerType: CustomerType, customerId: string): CustomerRef {
+  return { projectId: ctx.projectId!, customerType, customerId };
+}
+
+function newFullCode(projectId: string): string {
+  const bytes = randomBytes(45);
+  let code = "";
+  for (const b of bytes) code += BASE32[b % 32];
+  return `${projectId}_${code}`;
+}
+
+/** The purchase code of a code-based request, or `VERIFICATION_CODE_NOT_FOUND`. */
+async function requireCode(ctx: RequestContext, fullCode: string): Promise<PurchaseCodeRecord> {
+  const parts = fullCode.split("_");
+  if (parts.length !== 2) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+  const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.now());
+  if (!code) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+  return code;
+}
+
+function codeCustomer(code: PurchaseCodeRecord): CustomerRef {
+  return { projectId: code.projectId, customerType: code.customerType, customerId: code.customerId };
+}
+
+function assertTrustedReturnUrl(config: ProjectConfig, returnUrl: string | undefined): void {
+  if (returnUrl !== undefined && !isTrustedReturnUrl(config, returnUrl)) throw ApiError.known("REDIRECT_URL_NOT_WHITELISTED");
+}
+
+// ---- items (B.6, B.7) ----
+
+function requireItem(config: ProjectConfig, params: { customer_type: CustomerType; customer_id: string; item_id: string }) {
+  const item = resolveItem(config.payments, params.item_id);
+  if (!item) throw ApiError.known("ITEM_NOT_FOUND", { item_id: params.item_id });
+  if (item.customerType !== params.customer_type)
+    throw ApiError.known("ITEM_CUSTOMER_TYPE_DOES_NOT_MATCH", {
+      item_id: params.item_id,
+      customer_id: params.customer_id,
+      item_customer_type: item.customerType,
+      actual_customer_type: params.customer_type,
+    });
+  return item;
+}
+
+const getItemRoute: Route = {
+  method: "GET",
+  path: "/payments/items/:customer_type/:customer_id/:item_id",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, itemParamsSchema, ctx.params, "params");
+    parseWith(ctx, z.strictObject({}), query(ctx), "query");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team items.");
+    const config = await configOf(ctx);
+    const item = requireItem(config, params);
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    return readItem(ctx.db, customerRef(ctx, params.customer_type, params.customer_id), item, await ctx.now());
+  },
+};
+
+const updateQuantityRoute: Route = {
+  method: "POST",
+  path: "/payments/items/:customer_type/:customer_id/:item_id/update-quantity",
+  access: "server",
+  async handler(ctx) {
+    const params = parseWith(ctx, itemParamsSchema, ctx.params, "params");
+    const q = parseWith(ctx, updateQuantityQuerySchema, query(ctx), "query");
+    const body = parseWith(ctx, updateQuantityBodySchema, ctx.body, "body");
+    const config = await configOf(ctx);
+    const item = requireItem(config, params);
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const c = customerRef(ctx, params.customer_type, params.customer_id);
+    const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
+    await ctx.db.transaction(
+      async (tx) => {
+        await lockCustomer(tx, c);
+        const { quantity: current, at: now } = await computeCustomerItem(tx, c, item.id, await ctx.now());
+        if (q.allow_negative === "false" && current + body.delta < 0)
+          throw ApiError.known("ITEM_QUANTITY_INSUFFICIENT_AMOUNT", { item_id: item.id, customer_id: c.customerId, quantity: body.delta });
+        await insertItemChange(tx, c, { itemId: item.id, delta: body.delta, expiresAt, description: body.description ?? null, createdAt: now });
+        // The new value is known without another ledger pass: the change is not expiring yet, or
+        // (a grant expiring at once) it counts as zero.
+        const quantity = expiresAt !== null && body.delta > 0 && expiresAt <= now ? current : current + body.delta;
+        await appendCustomerEvents(tx, c, config.payments, {
+          itemIds: [item.id],
+          products: false,
+          known: [{ id: item.id, display_name: item.displayName, quantity }],
+        }, now);
+      },
+      { isolation: "read committed" },
+    );
+    return {};
+  },
+};
+
+// ---- products (B.8 - B.11) ----
+
+const listProductsRoute: Route = {
+  method: "GET",
+  path: "/payments/products/:customer_type/:customer_id",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, customerParamsSchema, ctx.params, "params");
+    const q = parseWith(ctx, productsQuerySchema, query(ctx), "query");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team products.");
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const config = await configOf(ctx);
+    return listCustomerProducts(ctx.db, customerRef(ctx, params.customer_type, params.customer_id), config.payments, await ctx.now(), {
+      isClient: ctx.accessType === "client",
+      cursor: q.cursor,
+      limit: q.limit === undefined ? undefined : Number(q.limit),
+    });
+  },
+};
+
+const grantProductRoute: Route = {
+  method: "POST",
+  path: "/payments/products/:customer_type/:customer_id",
+  access: "server",
+  async handler(ctx) {
+    const params = parseWith(ctx, customerParamsSchema, ctx.params, "params");
+    const body = parseWith(ctx, grantProductBodySchema, ctx.body, "body");
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const config = await configOf(ctx);
+    const chosen = resolveRequestedProduct(
+      config.payments,
+      { productId: body.product_id, productInline: body.product_inline, isClient: false },
+      { customerType: params.customer_type, customerId: params.customer_id },
+    );
+    const c = customerRef(ctx, params.customer_type, params.customer_id);
+    const now = await ctx.now();
+    const result = await ctx.db.transaction(
+      (tx) => purchaseProduct(tx, c, config.payments, chosen, { priceId: null, quantity: body.quantity ?? 1, source: "API_GRANT", now }),
+      { isolation: "read committed" },
+    );
+    return result.subscriptionId === undefined ? { success: true } : { success: true, subscription_id: result.subscriptionId };
+  },
+};
+
+const cancelSubscriptionRoute: Route = {
+  method: "DELETE",
+  path: "/payments/products/:customer_type/:customer_id/:product_id",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, cancelParamsSchema, ctx.params, "params");
+    const q = parseWith(ctx, cancelQuerySchema, query(ctx), "query");
+    if (ctx.accessType === "client") {
+      if (!ctx.user) throw ApiError.known("USER_AUTHENTICATION_REQUIRED");
+      if (params.customer_type === "custom") throw ApiError.text(403, "Clients can only cancel user or team subscriptions they control.");
+      await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only cancel their own subscriptions.");
+    }
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const config = await configOf(ctx);
+    const c = customerRef(ctx, params.customer_type, params.customer_id);
+    await ctx.db.transaction(
+      async (tx) => {
+        await lockCustomer(tx, c);
+        const now = await ctx.now();
+        const purchases = await loadPurchases(tx, c);
+        let toCancel = purchases.filter((p) => isActiveSubscription(p, now));
+        if (q.subscription_id !== undefined) {
+          toCancel = toCancel.filter((p) => p.id === q.subscription_id);
+          if (toCancel.length === 0) throw ApiError.text(400, "No active subscription found with this ID for the given customer.");
+        } else {
+          const product = findConfigProduct(config.payments, params.product_id);
+          if (!product) throw ApiError.known("PRODUCT_DOES_NOT_EXIST", { product_id: params.product_id, context: null });
+          if (product.customerType !== params.customer_type)
+            throw ApiError.known("PRODUCT_CUSTOMER_TYPE_DOES_NOT_MATCH", {
+              product_id: params.product_id,
+              customer_id: params.customer_id,
+              product_customer_type: product.customerType,
+              actual_customer_type: params.customer_type,
+            });
+          if (!computeOwnedProducts(purchases, now).has(params.product_id)) throw ApiError.text(400, "Customer does not have this product.");
+          toCancel = toCancel.filter((p) => p.productId === params.product_id);
+          if (toCancel.length === 0) throw ApiError.text(400, "This product is a one time purchase and cannot be canceled.");
+        }
+        for (const sub of toCancel) await endSubscription(tx, c, sub.id, currentPeriodEnd(sub, now) ?? now, true);
+        await appendCustomerEvents(tx, c, config.payments, { itemIds: [], products: true }, now);
+      },
+      { isolation: "read committed" },
+    );
+    return { success: true };
+  },
+};
+
+const switchSubscriptionRoute: Route = {
+  method: "POST",
+  path: "/payments/products/:customer_type/:customer_id/switch",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+    const body = parseWith(ctx, switchSubscriptionBodySchema, ctx.body, "body");
+    const config = await configOf(ctx);
+    if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own subscriptions.");
+    const from = findConfigProduct(config.payments, body.from_product_id);
+    const to = findConfigProduct(config.payments, body.to_product_id);
+    if (!from || !to) throw ApiError.text(400, "Product not found.");
+    if (from.customerType !== params.customer_type || to.customerType !== params.customer_type)
+      throw ApiError.text(400, "Product customer type does not match.");
+    if (to.productLineId === null || to.productLineId !== from.productLineId)
+      throw ApiError.text(400, "Products must be in the same product line to switch.");
+    if (body.from_product_id === body.to_product_id) throw ApiError.text(400, "Product is already active.");
+    if (to.addOnTo !== null) throw ApiError.text(400, "Add-on products cannot be selected for plan switching.");
+    if (to.prices === "include-by-default") throw ApiError.text(400, "Include-by-default products cannot be selected for plan switching.");
+    if (!hasRecurringPrice(from)) throw ApiError.text(400, "This subscription cannot be switched.");
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const c = customerRef(ctx, params.customer_type, params.customer_id);
+    const now = await ctx.now();
+    const purchases = await loadPurchases(ctx.db, c);
+    const inLine = ownedProductsInLine({ productId: body.to_product_id, product: to }, purchases, now);
+    if (inLine.some((o) => !o.purchases.some((p) => isActiveSubscription(p, now))))
+      throw ApiError.text(400, "Customer already has a one-time purchase in this product line");
+    // Every emulator subscription is DB-only (no Stripe subscription to update in place), which
+    // the hosted API refuses to switch.
+    throw ApiError.text(400, "This subscription cannot be switched.");
+  },
+};
+
+// ---- billing, invoices, payment methods (B.12 - B.15) ----
+
+const billingRoute: Route = {
+  method: "GET",
+  path: "/payments/billing/:customer_type/:customer_id",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+    parseWith(ctx, z.strictObject({}), query(ctx), "query");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
+    return { has_customer: false, default_payment_method: null };
+  },
+};
+
+const invoicesRoute: Route = {
+  method: "GET",
+  path: "/payments/invoices/:customer_type/:customer_id",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+    const q = parseWith(ctx, productsQuerySchema, query(ctx), "query");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
+    // Without Stripe there are no invoices, so any cursor is unknown.
+    if (q.cursor !== undefined) throw ApiError.text(400, "Invalid cursor");
+    return { items: [], is_paginated: true, pagination: { next_cursor: null } };
+  },
+};
+
+const setupIntentRoute: Route = {
+  method: "POST",
+  path: "/payments/payment-method/:customer_type/:customer_id/setup-intent",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+    parseWith(ctx, emptyBodySchema, ctx.body, "body");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
+    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+  },
+};
+
+const setDefaultRoute: Route = {
+  method: "POST",
+  path: "/payments/payment-method/:customer_type/:customer_id/set-default",
+  access: "client",
+  async handler(ctx) {
+    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+    parseWith(ctx, setDefaultBodySchema, ctx.body, "body");
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
+    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+  },
+};
+
+// ---- purchases (B.2 - B.5) ----
+
+const createPurchaseUrlRoute: Route = {
+  method: "POST",
+  path: "/payments/purchases/create-purchase-url",
+  access: "client",
+  async handler(ctx) {
+    const body = parseWith(ctx, createPurchaseUrlBodySchema, ctx.body, "body");
+    if (ctx.apiVersion === "latest") {
+      // The offer_* aliases exist only before v2beta5; on /api/latest they are unknown keys.
+      const unknown = (["offer_id", "offer_inline"] as const).filter((k) => body[k] !== undefined);
+      if (unknown.length > 0) throw ApiError.schema(ctx.method, ctx.url.pathname, [`body contains unknown properties: ${unknown.join(", ")}`]);
+    }
+    const config = await configOf(ctx);
+    if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
+    await ensureClientCanAccessCustomer(
+      ctx,
+      body.customer_type,
+      body.customer_id,
+      "Clients can only create purchase URLs for their own user or teams they have admin access to.",
+    );
+    // Test mode stands in for a connected Stripe account; with it off, payments are not set up.
+    if (!config.payments.testMode) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    const chosen = resolveRequestedProduct(
+      config.payments,
+      {
+        productId: body.product_id ?? body.offer_id,
+        productInline: body.product_inline ?? body.offer_inline,
+        isClient: ctx.accessType === "client",
+      },
+      { customerType: body.customer_type, customerId: body.customer_id },
+    );
+    const c = customerRef(ctx, body.customer_type, body.customer_id);
+    const now = await ctx.now();
+    if (isAlreadyOwnedNonStackable(chosen, await loadPurchases(ctx.db, c), now))
+      throw ApiError.known("PRODUCT_ALREADY_GRANTED", { product_id: chosen.productId, customer_id: body.customer_id });
+    assertTrustedReturnUrl(config, body.return_url);
+    const fullCode = newFullCode(c.projectId);
+    await insertPurchaseCode(ctx.db, {
+      ...c,
+      fullCode,
+      productId: chosen.productId,
+      product: chosen.product,
+      createdAt: now,
+      expiresAt: now + CODE_LIFETIME_MILLIS,
+      usedAt: null,
+    });
+    const url = `${ctx.baseUrl}/purchase/${fullCode}${body.return_url === undefined ? "" : `?return_url=${encodeURIComponent(body.return_url)}`}`;
+    return { url };
+  },
+};
+
+/** The validate-code answer for a code (B.3), also used by the checkout page. */
+export async function describePurchaseCode(
+  ctx: RequestContext,
+  code: PurchaseCodeRecord,
+  config: ProjectConfig,
+): Promise<ValidateCodeResponse> {
+  const now = await ctx.now();
+  const purchases = await loadPurchases(ctx.db, codeCustomer(code));
+  const chosen: ChosenProduct = { productId: code.productId, product: code.product };
+  const conflicting =
+    code.product.productLineId !== null && hasRecurringPrice(code.product)
+      ? ownedProductsInLine(chosen, purchases, now).map((o) => ({ product_id: o.productId, display_name: o.displayName }))
+      : [];
+  return {
+    product: productOutput(code.product),
+    stripe_account_id: EMULATOR_STRIPE_ACCOUNT_ID,
+    project_id: code.projectId,
+    project_logo_url: null,
+    already_bought_non_stackable: isAlreadyOwnedNonStackable(chosen, purchases, now),
+    conflicting_products: conflicting,
+    test_mode: config.payments.testMode,
+    charges_enabled: config.payments.testMode,
+  };
+}
+
+const validateCodeRoute: Route = {
+  method: "POST",
+  path: "/payments/purchases/validate-code",
+  access: "none",
+  async handler(ctx) {
+    const body = parseWith(ctx, validateCodeBodySchema, ctx.body, "body");
+    const code = await requireCode(ctx, body.full_code);
+    const config = await configOf(ctx, code.projectId);
+    assertTrustedReturnUrl(config, body.return_url);
+    return describePurchaseCode(ctx, code, config);
+  },
+};
+
+const validateCodeGetRoute: Route = {
+  method: "GET",
+  path: "/payments/purchases/validate-code",
+  access: "none",
+  async handler(ctx) {
+    const q = parseWith(ctx, validateCodeQuerySchema, query(ctx), "query");
+    // Like the hosted route, only the tenancy prefix is checked here, not the code itself.
+    const parts = q.full_code.split("_");
+    const projectId = parts.length === 2 ? parts[0]! : "";
+    const known =
+      projectId === DEFAULT_PROJECT.id ||
+      projectId === ctx.projectId ||
+      (projectId !== "" && (await ctx.db.query("SELECT 1 FROM payments_purchase_codes WHERE project_id = $1 LIMIT 1", [projectId])).length > 0);
+    if (!known) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+    assertTrustedReturnUrl(await configOf(ctx, projectId), q.return_url);
+    return { valid: true };
+  },
+};
+
+const purchaseSessionRoute: Route = {
+  method: "POST",
+  path: "/payments/purchases/purchase-session",
+  access: "none",
+  async handler(ctx) {
+    const body = parseWith(ctx, purchaseSessionBodySchema, ctx.body, "body");
+    const code = await requireCode(ctx, body.full_code);
+    const config = await configOf(ctx, code.projectId);
+    if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
+    const purchases = await loadPurchases(ctx.db, codeCustomer(code));
+    validatePurchase(
+      { productId: code.productId, product: code.product },
+      purchases,
+      { priceId: body.price_id, quantity: body.quantity ?? 1, customerId: code.customerId },
+      await ctx.now(),
+    );
+    // A real payment needs Stripe, which the emulator does not have; test mode completes
+    // purchases through test-mode-purchase-session instead.
+    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+  },
+};
+
+const testModePurchaseSessionRoute: Route = {
+  method: "POST",
+  path: "/internal/payments/test-mode-purchase-session",
+  access: "none",
+  async handler(ctx) {
+    const body = parseWith(ctx, purchaseSessionBodySchema, ctx.body, "body");
+    const code = await requireCode(ctx, body.full_code);
+    const config = await configOf(ctx, code.projectId);
+    if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
+    if (!config.payments.testMode) throw ApiError.text(403, "Test mode is not enabled for this project");
+    const now = await ctx.now();
+    await ctx.db.transaction(
+      (tx) =>
+        purchaseProduct(
+          tx,
+          codeCustomer(code),
+          config.payments,
+          { productId: code.productId, product: code.product },
+          { priceId: body.price_id, quantity: body.quantity ?? 1, source: "TEST_MODE", now },
+          async () => {
+            // Single use: a concurrent completion of the same code loses here.
+            if (!(await usePurchaseCode(tx, code.fullCode, now))) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+          },
+        ),
+      { isolation: "read committed" },
+    );
+    return { success: true };
+  },
+};
+
+/** Every payments route below `/api/{v1,latest}`, including the live event stream. */
+export const paymentsRoutes: Route[] = [
+  createPurchaseUrlRoute,
+  validateCodeRoute,
+  validateCodeGetRoute,
+  purchaseSessionRoute,
+  testModePurchaseSessionRoute,
+  getItemRoute,
+  updateQuantityRoute,
+  listProductsRoute,
+  grantProductRoute,
+  cancelSubscriptionRoute,
+  switchSubscriptionRoute,
+  billingRoute,
+  invoicesRoute,
+  setupIntentRoute,
+  setDefaultRoute,
+  transactionsRoute,
+  ...liveEventRoutes,
+];
+
+/** Routes served at the root (not below `/api/v1`): the test-mode checkout page. */
+export const checkoutPageRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/purchase/:full_code",
+    access: "none",
+    async handler(ctx) {
+      return checkoutPage(ctx, async (fullCode) => {
+        const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.now());
+        if (!code) return null;
+        const config = await configOf(ctx, code.projectId);
+        return { code, config, description: await describePurchaseCode(ctx, code, config) };
+      });
+    },
+  },
+];
