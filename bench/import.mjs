@@ -1,0 +1,55 @@
+// Cold import time of `stack-payments/server` against `@stackframe/js`, in fresh Node processes,
+// alternating the two, N runs each. Ours is bundled from src/server.ts with esbuild into a temp
+// file (zod/mini inlined, as the published dist does). `--check` exits 1 below the 4x target.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const N = Number(process.env.N ?? 15);
+const TARGET = 4;
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dir = mkdtempSync(path.join(tmpdir(), "stack-payments-import-"));
+const ours = path.join(dir, "server.mjs");
+await build({
+  entryPoints: [path.join(root, "src/server.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  outfile: ours,
+  external: ["next", "next/*"],
+  logLevel: "error",
+});
+
+function timeImport(specifier) {
+  const code = `const t=performance.now();await import(${JSON.stringify(specifier)});process.stdout.write(String(performance.now()-t))`;
+  const started = performance.now();
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" });
+  return { import: Number(out), process: performance.now() - started };
+}
+
+const results = { ours: [], theirs: [] };
+timeImport(pathToFileURL(ours).href); // warm the OS file cache for both, not measured
+timeImport("@stackframe/js");
+for (let i = 0; i < N; i++) {
+  results.ours.push(timeImport(pathToFileURL(ours).href));
+  results.theirs.push(timeImport("@stackframe/js"));
+}
+rmSync(dir, { recursive: true, force: true });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const o = median(results.ours.map((r) => r.import));
+const t = median(results.theirs.map((r) => r.import));
+const op = median(results.ours.map((r) => r.process));
+const tp = median(results.theirs.map((r) => r.process));
+console.log(`N=${N} each, alternating`);
+console.log(`stack-payments/server  import median ${o.toFixed(1)} ms   (whole process ${op.toFixed(0)} ms)`);
+console.log(`@stackframe/js         import median ${t.toFixed(1)} ms   (whole process ${tp.toFixed(0)} ms)`);
+console.log(`ratio: ${(t / o).toFixed(1)}x faster (target ≥ ${TARGET}x)`);
+if (process.argv.includes("--check") && t / o < TARGET) process.exit(1);

@@ -1,0 +1,59 @@
+/**
+ * Environment-variable fallbacks for the app constructors, with the official SDK's names
+ * (each `HEXCLAVE_*` name preferred over its `STACK_*` twin, as `@stackframe/js` 2.8.108 does).
+ */
+
+/** The values the constructors may take from the environment. */
+export interface EnvDefaults {
+  projectId: string | undefined;
+  publishableClientKey: string | undefined;
+  secretServerKey: string | undefined;
+  baseUrl: string | undefined;
+  extraRequestHeaders: string | undefined;
+}
+
+// Each access is spelled out literally: bundlers (Next.js, Vite's define) only inline
+// `process.env.NEXT_PUBLIC_*` when the whole expression appears in the source.
+function read(get: () => string | undefined): string | undefined {
+  try {
+    return get() || undefined;
+  } catch {
+    return undefined; // no `process` in this runtime
+  }
+}
+
+/** Reads the environment fallbacks; every field is undefined in runtimes without `process.env`. */
+export function readEnvDefaults(isBrowser: boolean): EnvDefaults {
+  return {
+    projectId:
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PROJECT_ID) ??
+      read(() => process.env.HEXCLAVE_PROJECT_ID) ??
+      read(() => process.env.NEXT_PUBLIC_STACK_PROJECT_ID) ??
+      read(() => process.env.STACK_PROJECT_ID),
+    publishableClientKey:
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ??
+      read(() => process.env.HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ??
+      read(() => process.env.NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY) ??
+      read(() => process.env.STACK_PUBLISHABLE_CLIENT_KEY),
+    secretServerKey: read(() => process.env.HEXCLAVE_SECRET_SERVER_KEY) ?? read(() => process.env.STACK_SECRET_SERVER_KEY),
+    baseUrl:
+      (isBrowser
+        ? read(() => process.env.NEXT_PUBLIC_BROWSER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_BROWSER_STACK_API_URL)
+        : read(() => process.env.NEXT_PUBLIC_SERVER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_SERVER_STACK_API_URL)) ??
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_API_URL) ??
+      read(() => process.env.HEXCLAVE_API_URL) ??
+      read(() => process.env.NEXT_PUBLIC_STACK_API_URL) ??
+      read(() => process.env.STACK_API_URL) ??
+      read(() => process.env.NEXT_PUBLIC_STACK_URL),
+    extraRequestHeaders:
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_EXTRA_REQUEST_HEADERS) ??
+      read(() => process.env.HEXCLAVE_EXTRA_REQUEST_HEADERS) ??
+      read(() => process.env.NEXT_PUBLIC_STACK_EXTRA_REQUEST_HEADERS) ??
+      read(() => process.env.STACK_EXTRA_REQUEST_HEADERS),
+  };
+}
+
+/** True in a browser-like global scope (window and document exist). */
+export function isBrowserLike(): boolean {
+  return typeof window !== "undefined" && typeof document !== "undefined";
+}

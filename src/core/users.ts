@@ -1,0 +1,281 @@
+/**
+ * Users and teams as payments customers: the objects `getUser`, `getTeam`, `listTeams` return,
+ * built from the wire views of auth-api.md sections 3-4.
+ */
+import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
+import { clientTeamShape, createSessionResponseShape, serverTeamShape } from "./wire-shapes.js";
+import type { Shape } from "./wire-shape.js";
+import type { Customer, PaymentsContext, ServerCustomer } from "./customer.js";
+import { attachCustomerRef, clientCustomerMethods, requireId, serverCustomerMethods } from "./customer.js";
+import type { CallOptions } from "./transport.js";
+import { segment } from "./transport.js";
+import { invalidArgument } from "./errors.js";
+
+/** A team as a client sees it (a payments customer when the user administers it). */
+export interface Team extends Customer {
+  readonly displayName: string;
+  readonly profileImageUrl: string | null;
+  readonly clientMetadata: unknown;
+  readonly clientReadOnlyMetadata: unknown;
+}
+
+/** A team as a server sees it. */
+export interface ServerTeam extends ServerCustomer {
+  readonly displayName: string;
+  readonly profileImageUrl: string | null;
+  readonly clientMetadata: unknown;
+  readonly clientReadOnlyMetadata: unknown;
+  readonly serverMetadata: unknown;
+  readonly createdAt: Date;
+  /** Adds a user as a member (default member permissions). */
+  addUser(userId: string, callOptions?: CallOptions): Promise<void>;
+}
+
+/** Options of `createTeam`. */
+export interface CreateTeamOptions {
+  displayName: string;
+  profileImageUrl?: string | null | undefined;
+}
+
+interface UserFields {
+  readonly displayName: string | null;
+  readonly primaryEmail: string | null;
+  readonly primaryEmailVerified: boolean;
+  readonly profileImageUrl: string | null;
+  readonly signedUpAt: Date;
+  readonly clientMetadata: unknown;
+  readonly clientReadOnlyMetadata: unknown;
+  readonly hasPassword: boolean;
+  readonly isAnonymous: boolean;
+  readonly isRestricted: boolean;
+  readonly restrictedReason: { type: string } | null;
+  readonly selectedTeamId: string | null;
+}
+
+/** The signed-in user, seen by a client app. */
+export interface CurrentUser extends Customer, UserFields {
+  readonly selectedTeam: Team | null;
+  /** Teams the user belongs to (`GET /teams?user_id=me`). */
+  listTeams(callOptions?: CallOptions): Promise<Team[]>;
+  /** One of the user's teams, or null if the user is not a member. */
+  getTeam(teamId: string, callOptions?: CallOptions): Promise<Team | null>;
+  /** Creates a team with this user as creator and selects it (needs client team creation enabled). */
+  createTeam(options: CreateTeamOptions, callOptions?: CallOptions): Promise<Team>;
+  /** Signs this session out. */
+  signOut(callOptions?: CallOptions): Promise<void>;
+}
+
+/** A user seen by a server app. */
+export interface ServerUser extends ServerCustomer, UserFields {
+  readonly selectedTeam: ServerTeam | null;
+  readonly serverMetadata: unknown;
+  readonly primaryEmailAuthEnabled: boolean;
+  readonly lastActiveAt: Date;
+  readonly countryCode: string | null;
+  listTeams(callOptions?: CallOptions): Promise<ServerTeam[]>;
+  getTeam(teamId: string, callOptions?: CallOptions): Promise<ServerTeam | null>;
+  /** Creates a team with this user as creator. */
+  createTeam(options: CreateTeamOptions, callOptions?: CallOptions): Promise<ServerTeam>;
+  /** Creates a session for this user (`POST /auth/sessions`), e.g. to act as them in tests. */
+  createSession(options?: { expiresInMillis?: number }, callOptions?: CallOptions): Promise<{ getTokens(): Promise<{ accessToken: string; refreshToken: string }> }>;
+}
+
+/** What user/team objects need from their app beyond the payments context. */
+export interface UserHost {
+  /** The app instance (exposed non-enumerably as `app`). */
+  app: unknown;
+  /** Client context (session-bound) and server context (project-bound; absent in client apps). */
+  client: PaymentsContext;
+  server?: PaymentsContext | undefined;
+  signOut?: (callOptions?: CallOptions) => Promise<void>;
+}
+
+const teamsListShape: Shape<{ items: ClientTeamWire[] }> = ["o", { items: ["a", clientTeamShape] }];
+const serverTeamsListShape: Shape<{ items: ServerTeamWire[] }> = ["o", { items: ["a", serverTeamShape] }];
+const anyObject: Shape<object> = ["o", {}];
+
+function userFields(wire: ClientUserWire): UserFields {
+  return {
+    displayName: wire.display_name,
+    primaryEmail: wire.primary_email,
+    primaryEmailVerified: wire.primary_email_verified,
+    profileImageUrl: wire.profile_image_url,
+    signedUpAt: new Date(wire.signed_up_at_millis),
+    clientMetadata: wire.client_metadata,
+    clientReadOnlyMetadata: wire.client_read_only_metadata,
+    hasPassword: wire.has_password,
+    isAnonymous: wire.is_anonymous,
+    isRestricted: wire.is_restricted,
+    restrictedReason: wire.restricted_reason,
+    selectedTeamId: wire.selected_team_id,
+  };
+}
+
+/** Builds a client `Team`. */
+export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
+  const ref = { type: "team", id: wire.id } as const;
+  return attachCustomerRef(
+    {
+      id: wire.id,
+      displayName: wire.display_name,
+      profileImageUrl: wire.profile_image_url,
+      clientMetadata: wire.client_metadata,
+      clientReadOnlyMetadata: wire.client_read_only_metadata,
+      ...clientCustomerMethods(host.client, ref),
+    } as Team,
+    ref,
+    host.app,
+  );
+}
+
+/** Builds a `ServerTeam`. */
+export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTeam {
+  const ctx = host.server!;
+  const ref = { type: "team", id: wire.id } as const;
+  return attachCustomerRef(
+    {
+      id: wire.id,
+      displayName: wire.display_name,
+      profileImageUrl: wire.profile_image_url,
+      clientMetadata: wire.client_metadata,
+      clientReadOnlyMetadata: wire.client_read_only_metadata,
+      serverMetadata: wire.server_metadata,
+      createdAt: new Date(wire.created_at_millis),
+      ...serverCustomerMethods(ctx, ref),
+      addUser: async (userId: string, c?: CallOptions) => {
+        await ctx.transport.request({
+          method: "POST",
+          path: `/team-memberships/${segment(wire.id)}/${segment(requireId("userId", userId))}`,
+          body: {},
+          accessType: "server",
+          schema: anyObject,
+          options: c,
+        });
+      },
+    } as ServerTeam,
+    ref,
+    host.app,
+  );
+}
+
+function teamBody(options: CreateTeamOptions, creator: string): Record<string, unknown> {
+  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { displayName }");
+  const body: Record<string, unknown> = { display_name: requireId("displayName", options.displayName), creator_user_id: creator };
+  if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
+  return body;
+}
+
+/** Builds the client's `CurrentUser` from `GET /users/me`. */
+export function createCurrentUser(host: UserHost, wire: ClientUserWire): CurrentUser {
+  const ctx = host.client;
+  const ref = { type: "user", id: wire.id } as const;
+  const listTeams = async (c?: CallOptions) => {
+    const list = await ctx.transport.request({
+      method: "GET",
+      path: "/teams",
+      query: { user_id: "me" },
+      accessType: "client",
+      session: ctx.session,
+      schema: teamsListShape,
+      options: c,
+    });
+    return list.items.map((t) => createTeam(host, t));
+  };
+  return attachCustomerRef(
+    {
+      id: wire.id,
+      ...userFields(wire),
+      selectedTeam: wire.selected_team ? createTeam(host, wire.selected_team) : null,
+      ...clientCustomerMethods(ctx, ref),
+      listTeams,
+      getTeam: async (teamId: string, c?: CallOptions) => {
+        requireId("teamId", teamId);
+        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
+      },
+      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
+        const team = await ctx.transport.request({
+          method: "POST",
+          path: "/teams",
+          body: teamBody(options, "me"),
+          accessType: "client",
+          session: ctx.session,
+          schema: clientTeamShape,
+          options: c,
+        });
+        await ctx.transport.request({
+          method: "PATCH",
+          path: "/users/me",
+          body: { selected_team_id: team.id },
+          accessType: "client",
+          session: ctx.session,
+          schema: anyObject,
+          options: c,
+        });
+        return createTeam(host, team);
+      },
+      signOut: (c?: CallOptions) => host.signOut!(c),
+    } as CurrentUser,
+    ref,
+    host.app,
+  );
+}
+
+/** Builds a `ServerUser` from a server view of a user. */
+export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUser {
+  const ctx = host.server!;
+  const ref = { type: "user", id: wire.id } as const;
+  const listTeams = async (c?: CallOptions) => {
+    const list = await ctx.transport.request({
+      method: "GET",
+      path: "/teams",
+      query: { user_id: wire.id },
+      accessType: "server",
+      schema: serverTeamsListShape,
+      options: c,
+    });
+    return list.items.map((t) => createServerTeam(host, t));
+  };
+  return attachCustomerRef(
+    {
+      id: wire.id,
+      ...userFields(wire),
+      selectedTeam: wire.selected_team ? createServerTeam(host, wire.selected_team) : null,
+      serverMetadata: wire.server_metadata,
+      primaryEmailAuthEnabled: wire.primary_email_auth_enabled,
+      lastActiveAt: new Date(wire.last_active_at_millis),
+      countryCode: wire.country_code,
+      ...serverCustomerMethods(ctx, ref),
+      listTeams,
+      getTeam: async (teamId: string, c?: CallOptions) => {
+        requireId("teamId", teamId);
+        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
+      },
+      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
+        const team = await ctx.transport.request({
+          method: "POST",
+          path: "/teams",
+          body: teamBody(options, wire.id),
+          accessType: "server",
+          schema: serverTeamShape,
+          options: c,
+        });
+        return createServerTeam(host, team);
+      },
+      createSession: async (options?: { expiresInMillis?: number }, c?: CallOptions) => {
+        const body: Record<string, unknown> = { user_id: wire.id };
+        if (options?.expiresInMillis !== undefined) body.expires_in_millis = options.expiresInMillis;
+        const tokens = await ctx.transport.request({
+          method: "POST",
+          path: "/auth/sessions",
+          body,
+          accessType: "server",
+          schema: createSessionResponseShape,
+          options: c,
+        });
+        return { getTokens: async () => ({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token }) };
+      },
+    } as ServerUser,
+    ref,
+    host.app,
+  );
+}

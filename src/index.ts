@@ -1,0 +1,33 @@
+/**
+ * `stack-payments`: the browser-safe entry. `StackClientApp`, the customer, item and product
+ * types, and the error family.
+ */
+export { StackClientApp, type CredentialOptions } from "./apps/client-app.js";
+export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod, Result } from "./core/app-core.js";
+export type {
+  Customer,
+  ServerCustomer,
+  CustomerRef,
+  CustomerSelector,
+  CheckoutOptions,
+  ServerCheckoutOptions,
+  GrantProductOptions,
+  SwitchSubscriptionOptions,
+  CancelSubscriptionOptions,
+} from "./core/customer.js";
+export type { Item, ServerItem } from "./core/item.js";
+export type {
+  CustomerProduct,
+  CustomerProductsList,
+  CustomerInvoice,
+  CustomerInvoicesList,
+  CustomerBilling,
+  InlineProduct,
+  ListOptions,
+} from "./core/products.js";
+export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions } from "./core/users.js";
+export type { TokenStoreInit, RequestLike } from "./core/session.js";
+export type { CallOptions, RetryOptions } from "./core/transport.js";
+export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";
+export type { LiveBus, LiveTopic, ItemTopic, ProductsTopic, LiveListener, LiveValue } from "./core/live/bus.js";
+export { itemTopic, productsTopic } from "./core/live/bus.js";
