@@ -7,7 +7,7 @@ const shared = {
   sourcemap: false,
   treeshake: true,
   target: "es2022",
-  external: ["react", "@tanstack/react-query", "next", "next/headers", "next/navigation", "pg", "@electric-sql/pglite"],
+  external: ["react", "@tanstack/react-query", "next", "next/headers", "next/navigation", "pg", "@electric-sql/pglite", "msw"],
 };
 
 export default defineConfig([
@@ -19,13 +19,15 @@ export default defineConfig([
       emulator: "src/emulator.ts",
       testing: "src/testing.ts",
     },
-    clean: true,
     platform: "neutral",
   },
   {
     ...shared,
     entry: { react: "src/react.ts" },
     platform: "neutral",
+    // Rollup's tree-shaking pass drops module directives, and with them the banner below;
+    // esbuild still removes unused code.
+    treeshake: false,
     banner: { js: '"use client";' },
   },
   {

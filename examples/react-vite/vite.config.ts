@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// `stack-payments` resolves to this repository's build output, so the example runs without a publish.
+const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const apiPort = process.env.API_PORT ?? "5174";
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  plugins: [react()],
+  resolve: {
+    alias: [
+      { find: /^stack-payments$/, replacement: `${dist}index.js` },
+      { find: /^stack-payments\/(react|server|emulator|testing)$/, replacement: `${dist}$1.js` },
+    ],
+    dedupe: ["react", "react-dom", "@tanstack/react-query"],
+  },
+  // `npx vite examples/react-vite` (hot reload) sends /api to `node examples/react-vite/server.mjs`.
+  server: { port: 5173, proxy: { "/api": `http://localhost:${apiPort}` } },
+  build: { outDir: "dist", emptyOutDir: true },
+});
