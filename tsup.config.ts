@@ -1,34 +1,38 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
 
-// One build per runtime audience, so that "use client" lands on the React output only.
-const shared = {
-  format: ["esm", "cjs"] as ("esm" | "cjs")[],
-  dts: true,
-  sourcemap: false,
-  treeshake: true,
-  target: "es2022",
-  external: ["react", "@tanstack/react-query", "next", "next/headers", "next/navigation", "pg", "@electric-sql/pglite", "msw"],
-};
+const USE_CLIENT = '"use client";\n';
+
+/**
+ * Marks the React entry as client code for React Server Components. Done after the build because
+ * tsup's `banner` applies to every entry of a config, and the entries must share one config so
+ * that `stack-payments` and `stack-payments/react` share chunks instead of each bundling the core.
+ */
+async function markReactEntryAsClient(): Promise<void> {
+  for (const file of ["dist/react.js", "dist/react.cjs"]) {
+    const code = await readFile(file, "utf8");
+    if (!code.startsWith(USE_CLIENT)) await writeFile(file, USE_CLIENT + code);
+  }
+}
 
 export default defineConfig([
   {
-    ...shared,
     entry: {
       index: "src/index.ts",
       server: "src/server.ts",
+      react: "src/react.ts",
       emulator: "src/emulator.ts",
       testing: "src/testing.ts",
     },
+    format: ["esm", "cjs"],
+    dts: true,
+    splitting: true,
+    sourcemap: false,
+    treeshake: true,
+    target: "es2022",
     platform: "neutral",
-  },
-  {
-    ...shared,
-    entry: { react: "src/react.ts" },
-    platform: "neutral",
-    // Rollup's tree-shaking pass drops module directives, and with them the banner below;
-    // esbuild still removes unused code.
-    treeshake: false,
-    banner: { js: '"use client";' },
+    external: ["react", "@tanstack/react-query", "next", "next/headers", "next/navigation", "pg", "@electric-sql/pglite", "msw"],
+    onSuccess: markReactEntryAsClient,
   },
   {
     entry: { cli: "src/cli.ts" },

@@ -51,3 +51,20 @@ export {
   type LiveValue,
 } from "./index.js";
 export { StackServerApp, type StackServerAppOptions, type CreateUserOptions } from "./apps/server-app.js";
+// Query-options factories are React-free, and a Next.js server component cannot call functions of
+// a "use client" module: prefetch on the server with these, render with `stack-payments/react`.
+export {
+  itemQueryOptions,
+  productsQueryOptions,
+  userQueryOptions,
+  teamsQueryOptions,
+  itemQueryKey,
+  productsQueryKey,
+  userQueryKey,
+  teamsQueryKey,
+  projectQueryKey,
+  type StackQueryOptions,
+  type UserQueryOptions,
+  type UserSnapshot,
+  type TeamSnapshot,
+} from "./react/query-options.js";

@@ -4,7 +4,7 @@
  * (auth-api.md 7.2).
  */
 import { StackPaymentsError, isStackPaymentsError } from "./errors.js";
-import { isBrowserLike, readEnvDefaults } from "./env.js";
+import { importOptional, isBrowserLike, readEnvDefaults } from "./env.js";
 import { createLiveBus, type LiveBus } from "./live/bus.js";
 import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from "./session.js";
 import { createTransport, type AccessType, type CallOptions, type RetryOptions, type Transport } from "./transport.js";
@@ -59,7 +59,7 @@ export interface StackClientAppOptions {
 /** `getUser` options (official names). */
 export interface GetUserOptions extends CallOptions {
   /** What to do when nobody is signed in. Default `"return-null"`. */
-  or?: "return-null" | "redirect" | "throw" | "anonymous" | undefined;
+  or?: "return-null" | "redirect" | "throw" | "anonymous" | "anonymous-if-exists[deprecated]" | undefined;
   /** Treat restricted (e.g. unverified) users as signed in. Default false. */
   includeRestricted?: boolean | undefined;
   /** Read the user from this store instead of the app's. */
@@ -203,7 +203,8 @@ export async function fetchMe<T extends ClientUserWire>(core: AppCore, session: 
 /** Whether a user read from `/users/me` counts as absent under `options` (auth-api 7.2). */
 export function userIsAbsent(user: ClientUserWire | null, options: GetUserOptions): boolean {
   if (!user) return true;
-  if (options.or === "anonymous") return false;
+  // "anonymous-if-exists" (official, deprecated): an anonymous user counts, but none is created.
+  if (options.or === "anonymous" || options.or === "anonymous-if-exists[deprecated]") return false;
   if (user.is_anonymous) return true;
   return user.is_restricted && !options.includeRestricted;
 }
@@ -227,7 +228,7 @@ export async function signUpAnonymously(core: AppCore, session: Session, callOpt
  */
 export async function redirectTo(core: AppCore, url: string, why: string): Promise<never> {
   if (core.tokenStoreInit === "nextjs-cookie" && typeof document === "undefined") {
-    const mod = (await import("next/navigation" as string)) as { redirect(url: string): never };
+    const mod = await importOptional<{ redirect(url: string): never }>("next/navigation");
     mod.redirect(url); // throws NEXT_REDIRECT, which Next handles
   }
   const method = core.redirectMethod;

@@ -57,3 +57,12 @@ export function readEnvDefaults(isBrowser: boolean): EnvDefaults {
 export function isBrowserLike(): boolean {
   return typeof window !== "undefined" && typeof document !== "undefined";
 }
+
+/**
+ * Imports an optional peer (e.g. `next/headers`) at run time, hidden from bundlers: a literal
+ * `import("next/headers")` makes esbuild, Vite and webpack fail to build any app that does not
+ * install `next`, even though only Next.js servers ever reach this call.
+ */
+export function importOptional<T>(specifier: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
+}

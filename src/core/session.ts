@@ -4,6 +4,7 @@
  * section 6), so a user signed in through the official auth UI is signed in here too.
  */
 import { StackPaymentsError } from "./errors.js";
+import { importOptional } from "./env.js";
 import type { CallOptions, SessionTokens, TransportSession } from "./transport.js";
 
 /** A request-like object: a `Request`, or anything whose `headers` has `get(name)` or is a plain record. */
@@ -194,7 +195,7 @@ interface NextCookieJar {
 function createNextCookieStore(projectId: string): TokenStore {
   // Loaded only here, never statically: `next` is an optional peer and must not be needed elsewhere.
   const jar = async (): Promise<NextCookieJar> => {
-    const mod = (await import("next/headers" as string)) as { cookies(): NextCookieJar | Promise<NextCookieJar> };
+    const mod = await importOptional<{ cookies(): NextCookieJar | Promise<NextCookieJar> }>("next/headers");
     return mod.cookies();
   };
   const map = (j: NextCookieJar) => Object.fromEntries(j.getAll().map((c) => [c.name, decode(c.value)]));

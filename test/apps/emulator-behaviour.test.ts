@@ -53,6 +53,15 @@ describe("client app", () => {
     expect(custom).toMatchObject({ code: "HTTP_ERROR", status: 403 });
   });
 
+  it("'anonymous-if-exists[deprecated]' returns an existing anonymous user and never signs one up", async () => {
+    const client = env.clientApp();
+    expect(await client.getUser({ or: "anonymous-if-exists[deprecated]" })).toBeNull();
+    // Still nobody: the call above must not have created a user.
+    expect(await client.getUser({ or: "anonymous-if-exists[deprecated]" })).toBeNull();
+    const anon = await client.getUser({ or: "anonymous" });
+    expect((await client.getUser({ or: "anonymous-if-exists[deprecated]" }))?.id).toBe(anon.id);
+  });
+
   it("getUser({ or: 'throw' }) and 'return-null' without a session", async () => {
     const client = env.clientApp();
     await expect(client.getUser({ or: "throw" })).rejects.toMatchObject({ code: "USER_NOT_SIGNED_IN" });
