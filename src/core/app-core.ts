@@ -228,7 +228,7 @@ export async function signUpAnonymously(core: AppCore, session: Session, callOpt
  */
 export async function redirectTo(core: AppCore, url: string, why: string): Promise<never> {
   if (core.tokenStoreInit === "nextjs-cookie" && typeof document === "undefined") {
-    const mod = await importOptional<{ redirect(url: string): never }>("next/navigation");
+    const mod = await importOptional<{ redirect(url: string): never }>("next/navigation.js");
     mod.redirect(url); // throws NEXT_REDIRECT, which Next handles
   }
   const method = core.redirectMethod;

@@ -61,7 +61,8 @@ export function isBrowserLike(): boolean {
 /**
  * Imports an optional peer (e.g. `next/headers`) at run time, hidden from bundlers: a literal
  * `import("next/headers")` makes esbuild, Vite and webpack fail to build any app that does not
- * install `next`, even though only Next.js servers ever reach this call.
+ * install `next`, even though only Next.js servers ever reach this call. Name the file with its
+ * extension (`next/headers.js`): `next` has no exports map, so Node's ESM resolver needs it.
  */
 export function importOptional<T>(specifier: string): Promise<T> {
   return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;

@@ -195,7 +195,7 @@ interface NextCookieJar {
 function createNextCookieStore(projectId: string): TokenStore {
   // Loaded only here, never statically: `next` is an optional peer and must not be needed elsewhere.
   const jar = async (): Promise<NextCookieJar> => {
-    const mod = await importOptional<{ cookies(): NextCookieJar | Promise<NextCookieJar> }>("next/headers");
+    const mod = await importOptional<{ cookies(): NextCookieJar | Promise<NextCookieJar> }>("next/headers.js");
     return mod.cookies();
   };
   const map = (j: NextCookieJar) => Object.fromEntries(j.getAll().map((c) => [c.name, decode(c.value)]));

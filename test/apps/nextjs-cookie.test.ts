@@ -4,14 +4,14 @@ import { setupEmulator } from "../fixtures/emulator-app.js";
 
 const jar = new Map<string, string>();
 const redirects: string[] = [];
-vi.mock("next/headers", () => ({
+vi.mock("next/headers.js", () => ({
   cookies: async () => ({
     getAll: () => [...jar].map(([name, value]) => ({ name, value })),
     set: (name: string, value: string) => jar.set(name, value),
     delete: (name: string) => jar.delete(name),
   }),
 }));
-vi.mock("next/navigation", () => ({
+vi.mock("next/navigation.js", () => ({
   redirect: (url: string) => {
     redirects.push(url);
     throw Object.assign(new Error("NEXT_REDIRECT"), { digest: `NEXT_REDIRECT;replace;${url}` });
