@@ -9,6 +9,7 @@
  */
 import type { CustomerType } from "./schemas/common.js";
 import type { LiveBus } from "./live/bus.js";
+import { recordPendingCheckout } from "./live/pending-checkout.js";
 import type { AccessType, CallOptions, Transport, TransportSession } from "./transport.js";
 import { invalidArgument } from "./errors.js";
 import type { Item, ServerItem } from "./item.js";
@@ -153,10 +154,18 @@ export function attachCustomerRef<T extends object>(target: T, ref: CustomerRef,
   return target;
 }
 
-/** The `Customer` methods for `ref`, bound to `ctx` (client variant). */
-export function clientCustomerMethods(ctx: PaymentsContext, ref: CustomerRef): Omit<Customer, "id" | "customerRef"> {
+/**
+ * The `Customer` methods for `ref`, bound to `ctx` (client variant). With `projectId`,
+ * `createCheckoutUrl` also notes the pending checkout in the tab's `sessionStorage` (a no-op
+ * outside a browser), so the page the buyer returns to polls this customer fast.
+ */
+export function clientCustomerMethods(ctx: PaymentsContext, ref: CustomerRef, projectId?: string): Omit<Customer, "id" | "customerRef"> {
   return {
-    createCheckoutUrl: (o, c) => createCheckoutUrl(ctx, ref, o, c),
+    createCheckoutUrl: async (o, c) => {
+      const url = await createCheckoutUrl(ctx, ref, o, c);
+      if (projectId) recordPendingCheckout(projectId, { customerType: ref.type, customerId: ref.id, productId: o.productId });
+      return url;
+    },
     getItem: async (itemId, c) => toItem(await fetchItem(ctx, ref, requireId("itemId", itemId), c)),
     listProducts: (o, c) => listProducts(ctx, ref, o, c),
     listInvoices: (o, c) => listInvoices(ctx, ref, o, c),

@@ -90,6 +90,9 @@ export interface UserHost {
   signOut?: (callOptions?: CallOptions) => Promise<void>;
 }
 
+/** The project of the host's app (customers note pending checkouts under it). */
+const projectOf = (host: UserHost) => (host.app as { projectId?: string } | null)?.projectId;
+
 const teamsListShape: Shape<{ items: ClientTeamWire[] }> = ["o", { items: ["a", clientTeamShape] }];
 const serverTeamsListShape: Shape<{ items: ServerTeamWire[] }> = ["o", { items: ["a", serverTeamShape] }];
 const anyObject: Shape<object> = ["o", {}];
@@ -121,7 +124,7 @@ export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
       profileImageUrl: wire.profile_image_url,
       clientMetadata: wire.client_metadata,
       clientReadOnlyMetadata: wire.client_read_only_metadata,
-      ...clientCustomerMethods(host.client, ref),
+      ...clientCustomerMethods(host.client, ref, projectOf(host)),
     } as Team,
     ref,
     host.app,
@@ -186,7 +189,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
       id: wire.id,
       ...userFields(wire),
       selectedTeam: wire.selected_team ? createTeam(host, wire.selected_team) : null,
-      ...clientCustomerMethods(ctx, ref),
+      ...clientCustomerMethods(ctx, ref, projectOf(host)),
       listTeams,
       getTeam: async (teamId: string, c?: CallOptions) => {
         requireId("teamId", teamId);

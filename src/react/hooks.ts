@@ -15,7 +15,6 @@ import type { CustomerSelector } from "../core/customer.js";
 import { StackPaymentsError } from "../core/errors.js";
 import { toItem, type Item } from "../core/item.js";
 import { customerSelector } from "../core/live/live-host.js";
-import { recordPendingCheckout } from "../core/live/pending-checkout.js";
 import { toProductsList, type CustomerProductsList, type ListOptions } from "../core/products.js";
 import type { CustomerType } from "../core/schemas/common.js";
 import type { ItemResponse, ProductsListResponse } from "../core/schemas/payments.js";
@@ -236,18 +235,6 @@ function customerPart(app: QueryApp, type: CustomerType, id: string, full: () =>
   for (const name of CUSTOMER_METHODS) {
     part[name] = async (...args: unknown[]) => ((await full()) as Record<string, AnyMethod>)[name]!(...args);
   }
-  const checkout = part.createCheckoutUrl as AnyMethod;
-  part.createCheckoutUrl = async (...args: unknown[]) => {
-    const url = await checkout(...args);
-    // The page the buyer comes back to polls this customer quickly until the purchase shows up.
-    const productId = (args[0] as { productId?: unknown } | undefined)?.productId;
-    recordPendingCheckout(app.projectId, {
-      customerType: type,
-      customerId: id,
-      ...(typeof productId === "string" && { productId }),
-    });
-    return url;
-  };
   return part;
 }
 

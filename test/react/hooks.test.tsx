@@ -2,7 +2,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { Suspense } from "react";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StackServerApp } from "../../src/apps/server-app.js";
 import type { Emulator } from "../../src/emulator/create-emulator.js";
 import { StackProvider, useItem, useLiveConnectionState, useProducts, useUser, type ReactUser } from "../../src/react.js";
@@ -128,6 +128,30 @@ describe("deduplication", () => {
       const item = useItem({ itemId: "credits", userId: user.id });
       return <li data-testid={`i${n}`}>{item.quantity}</li>;
     }
+    // Live channel off: only the hooks' own reads are counted here.
+    render(
+      <StackProvider app={app} queryClient={new QueryClient()} live={false}>
+        <Suspense fallback="loading">
+          <ul>
+            {Array.from({ length: 50 }, (_, n) => (
+              <One key={n} n={n} />
+            ))}
+          </ul>
+        </Suspense>
+      </StackProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("i49").textContent).toBe("9"));
+    expect(screen.getAllByText("9")).toHaveLength(50);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(requests.filter((r) => r.includes("/payments/items/"))).toHaveLength(1);
+  });
+
+  it("with the live channel on, 50 components share one topic: one read and one re-read on connect", async () => {
+    const { app, user, requests } = await setup(9);
+    function One({ n }: { n: number }) {
+      const item = useItem({ itemId: "credits", userId: user.id });
+      return <li data-testid={`i${n}`}>{item.quantity}</li>;
+    }
     render(
       <StackProvider app={app} queryClient={new QueryClient()}>
         <Suspense fallback="loading">
@@ -141,7 +165,11 @@ describe("deduplication", () => {
     );
     await waitFor(() => expect(screen.getByTestId("i49").textContent).toBe("9"));
     expect(screen.getAllByText("9")).toHaveLength(50);
-    expect(reads(requests).filter((r) => r.includes("/payments/items/"))).toHaveLength(1);
+    // One read for the 50 components, plus one re-read when the user's event stream first connects.
+    const itemReads = () => reads(requests).filter((r) => r.includes("/payments/items/"));
+    await waitFor(() => expect(itemReads()).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(itemReads()).toHaveLength(2);
   });
 });
 
@@ -353,9 +381,16 @@ describe("return from checkout", () => {
       </StackProvider>,
     );
     await waitFor(() => expect(me).not.toBeNull());
+    const key = `stack-payments:pending-checkout:${emulator.project.id}`;
+    const setItem = vi.spyOn(Storage.prototype, "setItem");
     const url = await me!.createCheckoutUrl({ productId: "pro" });
+    // Recorded once, by the core customer the hook's user forwards to (the hooks add no second write).
+    expect(setItem.mock.calls.filter(([k]) => k === key)).toHaveLength(1);
+    setItem.mockRestore();
     expect(url).toMatch(/^http/);
-    expect(sessionStorage.getItem(`stack-payments:pending-checkout:${emulator.project.id}`)).toContain(user.id);
+    expect(JSON.parse(sessionStorage.getItem(key)!)).toEqual([
+      { customerType: "user", customerId: user.id, productId: "pro", at: expect.any(Number) },
+    ]);
     cleanup();
 
     // The buyer comes back: a new page load (new app), no event stream, a long normal interval.

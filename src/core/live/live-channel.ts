@@ -195,6 +195,9 @@ export function createLiveChannel(host: LiveChannelHost, options: LiveChannelOpt
     else publish();
   };
 
+  const reread = (topics: LiveTopic[]) =>
+    Promise.all(topics.map(async (topic) => bus.publish(topic, await host.readTopic(topic))));
+
   const startStream = (customerType: CustomerType, customerId: string, entry: CustomerEntry) => {
     if (!usePush) return;
     entry.stream = createEventStream({
@@ -205,6 +208,8 @@ export function createLiveChannel(host: LiveChannelHost, options: LiveChannelOpt
       idleTimeoutMs: options.streamIdleTimeoutMs ?? 45_000,
       onStateChange: (streamState) => {
         const pushing = streamState === "open";
+        // Without Last-Event-ID the stream starts from now: re-read what changed since the topics' first reads.
+        if (pushing && entry.stream?.lastEventId === undefined) reread([...entry.topics]).catch(() => {});
         if (pushing !== entry.pushing) {
           entry.pushing = pushing;
           // Topics of a pushing customer need no polling; a dropped stream falls back to it at once.
@@ -294,13 +299,7 @@ export function createLiveChannel(host: LiveChannelHost, options: LiveChannelOpt
     },
     topics: () => [...open.keys()],
     async refresh() {
-      await Promise.all(
-        [...open.keys()].map(async (topic) => {
-          const value = await host.readTopic(topic);
-          poller.note(topic, value);
-          bus.publish(topic, value);
-        }),
-      );
+      await reread([...open.keys()]);
     },
     expectChange(customerType, customerId, opts = {}) {
       hurry(customerType, customerId, opts.productId);

@@ -41,14 +41,44 @@ describe("createLiveChannel against the emulator", () => {
     const seen: unknown[] = [];
     const off = channel.subscribe(itemTopic("custom", customer, "credits"), (v) => seen.push(v));
     await waitFor(() => channel.state === "push");
+    // The stream's first connect re-reads the topic once.
+    await waitFor(() => seen.length === 1);
     await ops.changeCredits(customer, 7);
-    await waitFor(() => seen.length > 0);
-    expect(quantities(seen)).toEqual([7]);
-    // Pushed, not polled: no item read went out.
-    expect(host.calls.filter((c) => c.includes("/payments/items/"))).toEqual([]);
+    await waitFor(() => seen.length === 2);
+    expect(quantities(seen)).toEqual([0, 7]);
+    // Pushed, not polled: the connect re-read is the only item read that went out.
+    expect(host.calls.filter((c) => c.includes("/payments/items/"))).toHaveLength(1);
     off();
     expect(channel.state).toBe("idle");
     expect(states).toEqual(["polling", "push", "idle"]);
+  });
+
+  it("re-reads a customer's open topics when its stream first connects, so a change made before the connection arrives", async () => {
+    const customer = freshCustomer();
+    const topic = itemTopic("custom", customer, "credits");
+    const host = createTestHost(emulator);
+    const open = host.openEventStream!;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The events route is held until the change is done (a slow connection).
+    host.openEventStream = async (type, id, init) => {
+      await gate;
+      return open(type, id, init);
+    };
+    // The app's first read of the topic (what a hook does before it subscribes).
+    expect(quantities([await host.readTopic(topic)])).toEqual([0]);
+    const channel = track(createLiveChannel(host, { broadcast: false, pollIntervalMs: 60_000 }));
+    const seen: unknown[] = [];
+    channel.subscribe(topic, (v) => seen.push(v));
+    // The stream is held: the change below lands between the first read and the connection.
+    expect(channel.state).toBe("polling");
+    await ops.changeCredits(customer, 5);
+    release();
+    await waitFor(() => channel.state === "push");
+    // No further change: the stream (started "from now") would never send it; the re-read does.
+    await waitFor(() => seen.length > 0);
+    expect(quantities(seen)).toEqual([5]);
+    expect(host.calls.filter((c) => c.includes("/payments/items/"))).toHaveLength(2);
   });
 
   it("falls back to polling where the server has no event stream", async () => {
@@ -75,12 +105,14 @@ describe("createLiveChannel against the emulator", () => {
     const offA = channel.subscribe(itemTopic("custom", customer, "credits"), (v) => a.push(v));
     const offB = channel.subscribe(itemTopic("custom", customer, "credits"), (v) => b.push(v));
     const offP = channel.subscribe(productsTopic("custom", customer), () => {});
-    await waitFor(() => channel.state === "push");
+    await waitFor(() => channel.state === "push" && a.length === 1);
     expect(host.calls.filter((c) => c.includes("/payments/events/"))).toHaveLength(1);
+    // One connect re-read per topic, shared by its subscribers.
+    expect(host.calls.filter((c) => c.includes("/payments/items/"))).toHaveLength(1);
     offA();
     await ops.changeCredits(customer, 2);
-    await waitFor(() => b.length > 0);
-    expect(a).toEqual([]);
+    await waitFor(() => b.length === 2);
+    expect(quantities(a)).toEqual([0]);
     offB();
     expect(channel.topics()).toEqual([productsTopic("custom", customer)]);
     offP();
@@ -127,14 +159,16 @@ describe("createLiveChannel against the emulator", () => {
     );
     const seen: unknown[] = [];
     channel.subscribe(itemTopic("custom", customer, "credits"), (v) => seen.push(v));
-    await waitFor(() => channel.state === "push");
+    await waitFor(() => channel.state === "push" && seen.length === 1);
     await ops.changeCredits(customer, 1);
-    await waitFor(() => seen.length === 1);
+    await waitFor(() => seen.length === 2);
     kills[0]!();
     await waitFor(() => channel.state === "polling");
     await ops.changeCredits(customer, 10);
-    await waitFor(() => seen.length === 2, 5000);
-    expect(quantities(seen)).toEqual([1, 11]);
+    await waitFor(() => seen.length === 3, 5000);
+    expect(quantities(seen)).toEqual([0, 1, 11]);
+    // Only the first connect re-read; the resumed one had nothing to catch up on.
+    expect(host.calls.filter((c) => c.includes("/payments/items/"))).toHaveLength(1);
     expect(lastIds).toHaveLength(2);
     expect(lastIds[0]).toBeUndefined();
     expect(lastIds[1]).toMatch(/^\d+$/);
