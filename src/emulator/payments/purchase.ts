@@ -134,6 +134,26 @@ export function validatePurchase(
   return { priceId, quantity: request.quantity, replaces };
 }
 
+/**
+ * A new purchase id (UUID-shaped hex) that sorts after the ids of the customer's purchases made in
+ * the same millisecond. Purchases load in (created_at, id) order and the last one is "the newest"
+ * (the inline definition a listing shows, the subscription it reports), so two purchases in one
+ * millisecond must keep the order they were made in; the customer's lock serializes them.
+ */
+export function nextPurchaseId(purchases: readonly Pick<PurchaseRecord, "id" | "createdAt">[], createdAt: number): string {
+  const candidate = randomUUID();
+  let max: string | null = null;
+  for (const p of purchases) if (p.createdAt === createdAt && (max === null || p.id > max)) max = p.id;
+  if (max === null || candidate > max) return candidate;
+  const hex = max.replaceAll("-", "");
+  // Above the newest id by a random step, so ids stay unpredictable; the version nibble of a
+  // UUID is not kept, which the contract does not ask for (ids are opaque strings).
+  const step = BigInt(1 + Math.floor(Math.random() * 0xffff_ffff));
+  const next = /^[0-9a-f]{32}$/.test(hex) ? (BigInt(`0x${hex}`) + step).toString(16).padStart(32, "0") : null;
+  if (next === null || next.length > 32) return `${max}-${randomUUID()}`;
+  return `${next.slice(0, 8)}-${next.slice(8, 12)}-${next.slice(12, 16)}-${next.slice(16, 20)}-${next.slice(20)}`;
+}
+
 /** The result of {@link purchaseProduct}. */
 export interface PurchaseResult {
   subscriptionId?: string;
@@ -167,7 +187,7 @@ export async function purchaseProduct(
   const price = plan.priceId === null || chosen.product.prices === "include-by-default" ? null : chosen.product.prices[plan.priceId];
   const result: PurchaseResult = {};
   if (price) {
-    const id = randomUUID();
+    const id = nextPurchaseId(purchases, now);
     const record: PurchaseRecord = {
       id,
       kind: price.interval ? "subscription" : "one_time",

@@ -60,7 +60,18 @@ const customerParamsSchema = z.strictObject({ customer_type: customerTypeSchema,
 const billingParamsSchema = z.strictObject({ customer_type: z.enum(["user", "team"]), customer_id: z.string() });
 const itemParamsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string(), item_id: z.string() });
 const cancelParamsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string(), product_id: z.string() });
-const limitSchema = z.optional(z.string().check(z.regex(/^(100|[1-9][0-9]?)$/, "must be an integer from 1 to 100")));
+/** `limit` as the hosted API reads it: a string cast to a number ("05" and "1e1" count), here also an integer. */
+function parseLimit(value: string): number {
+  return value.trim() === "" ? Number.NaN : Number(value.replace(/\s/g, ""));
+}
+const limitSchema = z.optional(
+  z.string().check(
+    z.refine((v) => {
+      const n = parseLimit(v);
+      return Number.isInteger(n) && n >= 1 && n <= 100;
+    }, "must be an integer from 1 to 100"),
+  ),
+);
 const productsQuerySchema = z.strictObject({ cursor: z.optional(z.string()), limit: limitSchema });
 const cancelQuerySchema = z.strictObject({ subscription_id: z.optional(z.string()) });
 const validateCodeQuerySchema = z.strictObject({ full_code: z.string(), return_url: z.optional(z.url()) });
@@ -123,8 +134,8 @@ const getItemRoute: Route = {
   path: "/payments/items/:customer_type/:customer_id/:item_id",
   access: "client",
   async handler(ctx) {
+    // No query schema: like the hosted route, query keys are not validated (A.4).
     const params = parseWith(ctx, itemParamsSchema, ctx.params, "params");
-    parseWith(ctx, z.strictObject({}), query(ctx), "query");
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team items.");
     const config = await configOf(ctx);
     const item = requireItem(config, params);
@@ -183,7 +194,7 @@ const listProductsRoute: Route = {
     return listCustomerProducts(ctx.db, customerRef(ctx, params.customer_type, params.customer_id), config.payments, await ctx.now(), {
       isClient: ctx.accessType === "client",
       cursor: q.cursor,
-      limit: q.limit === undefined ? undefined : Number(q.limit),
+      limit: q.limit === undefined ? undefined : parseLimit(q.limit),
     });
   },
 };
@@ -300,8 +311,8 @@ const billingRoute: Route = {
   path: "/payments/billing/:customer_type/:customer_id",
   access: "client",
   async handler(ctx) {
+    // No query schema: like the hosted route, query keys are not validated (A.4).
     const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-    parseWith(ctx, z.strictObject({}), query(ctx), "query");
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
     return { has_customer: false, default_payment_method: null };
   },
