@@ -109,7 +109,9 @@ export const KNOWN_ERRORS = {
     const allowed = (d.allowed_access_types as string[] | undefined) ?? [];
     return `The x-stack-access-type header must be ${allowed.map((a) => `'${a}'`).join(" or ")}, but was '${s(d.actual_access_type)}'.`;
   }),
-  INVALID_ACCESS_TYPE: spec(400, true, (d) => `The x-stack-access-type header must be 'client', 'server', or 'admin', but was '${s(d.access_type)}'.`),
+  // No details on the wire: the bad value travels only in the message.
+  INVALID_ACCESS_TYPE: spec(400, false, (d) => `The x-stack-access-type header must be 'client', 'server', or 'admin', but was '${s(d.access_type)}'.`),
+  BRANCH_DOES_NOT_EXIST: spec(400, true, (d) => `The branch with ID ${s(d.branch_id)} does not exist.`),
   ACCESS_TYPE_WITHOUT_PROJECT_ID: spec(
     400,
     true,
@@ -161,7 +163,27 @@ export const KNOWN_ERRORS = {
     false,
     () => "X-Stack-Access-Token is for an anonymous user, but anonymous users are not enabled. Set the X-Stack-Allow-Anonymous-User header of this request to 'true' to allow anonymous users.",
   ),
-  RESTRICTED_USER_NOT_ALLOWED: spec(403, true, () => "The access token belongs to a restricted user, but restricted users are not allowed for this request."),
+  RESTRICTED_USER_NOT_ALLOWED: spec(
+    403,
+    true,
+    (d) =>
+      `The user in the access token is in restricted state. Reason: ${s((d.restricted_reason as { type?: unknown } | null)?.type ?? "unknown")}. Please pass the X-Stack-Allow-Restricted-User header if this is intended.`,
+  ),
+  UNPARSABLE_ADMIN_ACCESS_TOKEN: spec(401, false, () => "Admin access token is not parsable."),
+  ADMIN_ACCESS_TOKEN_EXPIRED: spec(
+    401,
+    true,
+    (d) =>
+      `Admin access token has expired. Please refresh it and try again.${d.expired_at_millis ? ` (The access token expired at ${new Date(Number(d.expired_at_millis)).toISOString()}.)` : ""}`,
+  ),
+  INVALID_PROJECT_FOR_ADMIN_ACCESS_TOKEN: spec(401, false, () => "Admin access tokens must be created on the internal project."),
+  MULTI_FACTOR_AUTHENTICATION_REQUIRED: spec(400, true, () => "Multi-factor authentication is required for this user."),
+  WRONG_PERMISSION_SCOPE: spec(
+    404,
+    true,
+    (d) =>
+      `Permission ${JSON.stringify(s(d.permission_id))} not found. (It was found for a different scope ${JSON.stringify(s(d.actual_scope))}, but scope ${JSON.stringify(s(d.expected_scope))} was expected.)`,
+  ),
   REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED: spec(
     401,
     false,

@@ -49,14 +49,14 @@ export interface ProjectConfig {
 
 const SYSTEM_TEAM_PERMISSIONS = ["$update_team", "$delete_team", "$read_members", "$remove_members", "$invite_members", "$manage_api_keys"];
 
-/** Schema defaults plus what the hosted API seeds into every new project. */
+/** Schema defaults (what an empty config renders to). */
 function defaults(): Record<string, unknown> {
   return {
     teams: { allowClientTeamCreation: false, createPersonalTeamOnSignUp: false },
     users: { allowClientUserDeletion: false },
     auth: {
       allowSignUp: true,
-      password: { allowSignIn: true },
+      password: { allowSignIn: false },
       otp: { allowSignIn: false },
       passkey: { allowSignIn: false },
       oauth: { providers: {} },
@@ -65,17 +65,26 @@ function defaults(): Record<string, unknown> {
     project: { requirePublishableClientKey: false },
     onboarding: { requireEmailVerification: false },
     apiKeys: { enabled: { user: false, team: false } },
-    rbac: {
-      permissions: {
-        team_admin: {
-          scope: "team",
-          containedPermissionIds: Object.fromEntries(SYSTEM_TEAM_PERMISSIONS.map((p) => [p, true])),
-        },
-        team_member: { scope: "team", containedPermissionIds: { $read_members: true, $invite_members: true } },
-      },
-      defaultPermissions: { teamCreator: { team_admin: true }, teamMember: { team_member: true } },
-    },
+    rbac: { permissions: {}, defaultPermissions: { teamCreator: {}, teamMember: {} } },
     payments: { blockNewPurchases: false, testMode: true },
+  };
+}
+
+/**
+ * What the hosted API writes into a new project's environment override. Kept as the base of the
+ * environment level (the stored override is merged onto it with the PATCH rule), so project and
+ * branch overrides cannot remove these keys but an environment override can, as hosted.
+ */
+function environmentSeeds(): Record<string, unknown> {
+  return {
+    "auth.password.allowSignIn": true,
+    "rbac.permissions.team_admin": {
+      scope: "team",
+      containedPermissionIds: Object.fromEntries(SYSTEM_TEAM_PERMISSIONS.map((p) => [p, true])),
+    },
+    "rbac.permissions.team_member": { scope: "team", containedPermissionIds: { $read_members: true, $invite_members: true } },
+    "rbac.defaultPermissions.teamCreator": { team_admin: true },
+    "rbac.defaultPermissions.teamMember": { team_member: true },
   };
 }
 
@@ -110,6 +119,13 @@ function applyOverride(target: Record<string, unknown>, override: Record<string,
     if (value === null || value === undefined) delete node[last];
     else node[last] = clone(value);
   }
+}
+
+/** One override expanded on its own into a nested object (dotted keys resolved). */
+export function expandConfigOverride(override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  applyOverride(out, override);
+  return out;
 }
 
 /**
@@ -188,11 +204,50 @@ export function paymentsConfigProblems(payments: unknown): string[] {
   return problems;
 }
 
+/** Config paths the emulator interprets as booleans; any other value is a schema violation. */
+const BOOLEAN_CONFIG_PATHS = [
+  "teams.allowClientTeamCreation",
+  "teams.createPersonalTeamOnSignUp",
+  "users.allowClientUserDeletion",
+  "auth.allowSignUp",
+  "auth.password.allowSignIn",
+  "auth.otp.allowSignIn",
+  "auth.passkey.allowSignIn",
+  "domains.allowLocalhost",
+  "project.requirePublishableClientKey",
+  "onboarding.requireEmailVerification",
+  "apiKeys.enabled.user",
+  "apiKeys.enabled.team",
+];
+
+/**
+ * Checks the non-payments parts of a rendered config that the emulator reads: boolean switches
+ * and the shape of team permission definitions. Returns problem lines (empty if valid).
+ */
+export function platformConfigProblems(raw: Record<string, unknown>): string[] {
+  const get = (path: string): unknown => path.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), raw);
+  const problems: string[] = [];
+  for (const path of BOOLEAN_CONFIG_PATHS) {
+    const value = get(path);
+    if (value !== undefined && typeof value !== "boolean") problems.push(`${path} must be a boolean, but was ${JSON.stringify(value)}`);
+  }
+  for (const parent of ["auth.oauth.providers", "domains.trustedDomains", "rbac.permissions", "rbac.defaultPermissions.teamCreator", "rbac.defaultPermissions.teamMember"]) {
+    const value = get(parent);
+    if (value !== undefined && !isPlainObject(value)) problems.push(`${parent} must be an object, but was ${JSON.stringify(value)}`);
+  }
+  const permissions = get("rbac.permissions");
+  for (const [id, def] of Object.entries(isPlainObject(permissions) ? permissions : {})) {
+    if (!isPlainObject(def)) problems.push(`rbac.permissions.${id} must be an object`);
+    else if (def.scope !== undefined && def.scope !== "team" && def.scope !== "project") problems.push(`rbac.permissions.${id}.scope must be "team" or "project"`);
+  }
+  return problems;
+}
+
 /** Renders the config from stored levels (pure; exported for tests and the override route). */
 export function renderProjectConfig(levels: Partial<Record<StoredLevel, Record<string, unknown>>>): ProjectConfig {
   const raw = defaults();
   for (const level of ["file", ...CONFIG_LEVELS] as const) {
-    const override = levels[level];
+    const override = level === "environment" ? mergeConfigOverride(environmentSeeds(), levels.environment ?? {}) : levels[level];
     if (override) applyOverride(raw, override);
   }
   const payments = migrateLegacyPaymentsConfig(isPlainObject(raw.payments) ? raw.payments : {});

@@ -188,6 +188,24 @@ interface ProjectAuth {
   user: RequestUser | null;
 }
 
+/**
+ * Admin access tokens are dashboard-user tokens of the hosted `internal` project, which the
+ * emulator does not have: every one is refused with the error the hosted API gives for it.
+ */
+async function refuseAdminAccessToken(db: Db, projectId: string, token: string, nowMillis: number): Promise<never> {
+  try {
+    await verifyAccessToken(db, projectId, token, nowMillis);
+  } catch (error) {
+    const body = error instanceof ApiError && typeof error.body !== "string" ? error.body : null;
+    if (body?.code === "ACCESS_TOKEN_EXPIRED") {
+      const expiredAt = Number(body.details?.expired_at_millis);
+      throw ApiError.known("ADMIN_ACCESS_TOKEN_EXPIRED", { expired_at_millis: expiredAt });
+    }
+    throw ApiError.known("UNPARSABLE_ADMIN_ACCESS_TOKEN");
+  }
+  throw ApiError.known("INVALID_PROJECT_FOR_ADMIN_ACCESS_TOKEN");
+}
+
 async function authenticate(
   options: RouterOptions,
   header: (name: string) => string | null,
@@ -211,6 +229,10 @@ async function authenticate(
   const projectId = header("x-stack-project-id");
   if (!projectId) throw ApiError.known("ACCESS_TYPE_WITHOUT_PROJECT_ID", { request_type: accessType });
   if (projectId !== project.id) throw ApiError.known("CURRENT_PROJECT_NOT_FOUND", { project_id: projectId });
+  // The emulated project has only the default branch.
+  const branchId = header("x-stack-branch-id") || "main";
+  if (branchId !== "main")
+    throw ApiError.known("BRANCH_DOES_NOT_EXIST", { branch_id: branchId });
   if (accessType === "client") {
     if (keys.publishable !== null) {
       if (keys.publishable !== project.publishableClientKey) throw ApiError.known("INVALID_PUBLISHABLE_CLIENT_KEY", { project_id: projectId });
@@ -222,6 +244,7 @@ async function authenticate(
     if (keys.secret === null) throw ApiError.known("SERVER_AUTHENTICATION_REQUIRED");
     if (keys.secret !== project.secretServerKey) throw ApiError.known("INVALID_SECRET_SERVER_KEY", { project_id: projectId });
   } else {
+    if (keys.admin === null && keys.adminToken !== null) await refuseAdminAccessToken(db, projectId, keys.adminToken, await now());
     if (keys.admin === null) throw ApiError.known("ADMIN_AUTHENTICATION_REQUIRED");
     if (keys.admin !== project.superSecretAdminKey) throw ApiError.known("INVALID_SUPER_SECRET_ADMIN_KEY", { project_id: projectId });
   }

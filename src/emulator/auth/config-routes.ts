@@ -6,11 +6,13 @@ import * as z from "zod/mini";
 import { ApiError, type RequestContext, type Route } from "../http.js";
 import {
   CONFIG_LEVELS,
+  expandConfigOverride,
   getConfigOverride,
   getProjectConfig,
   isValidConfigKey,
   mergeConfigOverride,
   paymentsConfigProblems,
+  platformConfigProblems,
   renderProjectConfig,
   setConfigOverride,
   type ConfigLevel,
@@ -43,13 +45,15 @@ function parseOverrideJson(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Rejects (400 text) an override set under which the rendered payments config would be invalid. */
+/** Rejects (400 text) an override set under which the rendered config would be invalid. */
 async function validateLevels(ctx: RequestContext, level: ConfigLevel, override: Record<string, unknown>): Promise<void> {
   const projectId = ctx.projectId!;
   const levels: Record<string, Record<string, unknown>> = {};
   for (const l of ["file", ...CONFIG_LEVELS] as const) levels[l] = l === level ? override : await getConfigOverride(ctx.db, projectId, l);
   const rendered = renderProjectConfig(levels);
-  const problems = paymentsConfigProblems(rendered.payments);
+  // The written level is checked on its own too: a bad value must not hide behind a higher level.
+  const problems = [...new Set([...platformConfigProblems(expandConfigOverride(override)), ...platformConfigProblems(rendered.raw)])];
+  problems.push(...paymentsConfigProblems(rendered.payments));
   if (problems.length > 0) throw ApiError.text(400, `Invalid config override:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 }
 

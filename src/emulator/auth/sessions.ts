@@ -161,6 +161,9 @@ export function createSessionRoutes(project: EmulatorProject): Route[] {
         );
         const user = rows[0];
         if (!user?.password_hash || !(await verifyPassword(body.password, user.password_hash))) throw ApiError.known("EMAIL_PASSWORD_MISMATCH");
+        // TOTP users get an MFA challenge instead of tokens; the emulator has no TOTP step, so the code only identifies the attempt.
+        if (user.totp_secret_base64 !== null)
+          throw ApiError.known("MULTI_FACTOR_AUTHENTICATION_REQUIRED", { attempt_code: generateRefreshToken() });
         const session = await createSession(ctx, projectId, config, user);
         return { access_token: session.access_token, refresh_token: session.refresh_token, user_id: user.id };
       },
@@ -190,16 +193,17 @@ export function createSessionRoutes(project: EmulatorProject): Route[] {
       async handler(ctx) {
         const body = parseWith(ctx, oauthTokenBodySchema, ctx.body ?? {}, "body");
         if (body.grant_type !== "refresh_token") return oauthError(400, "unsupported_grant_type", "The emulator supports only the refresh_token grant.");
-        if (!body.refresh_token) return oauthError(400, "invalid_request", "Missing refresh_token");
         const clientId = body.client_id ?? "";
-        const projectId = clientId.split("#")[0] ?? "";
-        if (projectId !== project.id) throw ApiError.known("INVALID_OAUTH_CLIENT_ID_OR_SECRET", { client_id: clientId });
+        const [projectId = "", branchId = "main"] = clientId.split("#");
+        if (projectId !== project.id || branchId !== "main") throw ApiError.known("INVALID_OAUTH_CLIENT_ID_OR_SECRET", { client_id: clientId });
         const config = await getProjectConfig(ctx.db, projectId);
         if (body.client_secret === PUBLIC_CLIENT_SENTINEL) {
           if (config.project.requirePublishableClientKey) throw ApiError.known("PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", { project_id: projectId });
         } else if (body.client_secret !== project.publishableClientKey) {
           throw ApiError.known("INVALID_OAUTH_CLIENT_ID_OR_SECRET", { client_id: clientId });
         }
+        // As the OAuth library: client authentication first, then the grant's own parameters.
+        if (!body.refresh_token) return oauthError(400, "invalid_request", "Missing parameter: `refresh_token`");
         const { session, user } = await liveSession(ctx, projectId, body.refresh_token);
         const now = await ctx.now();
         const access_token = await signAccessToken(ctx.db, projectId, ctx.baseUrl, tokenSubject(user, config, session.id), now);

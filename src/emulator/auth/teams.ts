@@ -320,7 +320,13 @@ export const teamRoutes: Route[] = [
       const projectId = ctx.projectId!;
       const config = await getProjectConfig(ctx.db, projectId);
       if (!(await isTeamMember(ctx.db, projectId, teamId, userId))) throw ApiError.known("TEAM_MEMBERSHIP_NOT_FOUND", { team_id: teamId, user_id: userId });
-      if (!isDefinedTeamPermission(config, permissionId)) throw ApiError.known("PERMISSION_NOT_FOUND", { permission_id: permissionId });
+      if (!isDefinedTeamPermission(config, permissionId)) {
+        const definition = config.rbac.permissions[permissionId];
+        if (definition?.scope !== undefined) {
+          throw ApiError.known("WRONG_PERMISSION_SCOPE", { permission_id: permissionId, expected_scope: "team", actual_scope: definition.scope });
+        }
+        throw ApiError.known("PERMISSION_NOT_FOUND", { permission_id: permissionId });
+      }
       await ctx.db.query("INSERT INTO team_member_permissions (project_id, team_id, user_id, permission_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", [
         projectId,
         teamId,
