@@ -5,12 +5,11 @@
 import {
   createAppCore,
   fetchMe,
-  notSignedIn,
   redirectTo,
   refuseSecretKey,
   requireSession,
-  signUpAnonymously,
-  userIsAbsent,
+  resolveUser,
+  signOutSession,
   type AppCore,
   type GetUserOptions,
   type Result,
@@ -21,8 +20,7 @@ import { isStackPaymentsError, StackPaymentsError } from "../core/errors.js";
 import { fetchItem, toItem, type Item } from "../core/item.js";
 import type { LiveBus } from "../core/live/bus.js";
 import { cancelSubscription, listInvoices, listProducts, type CustomerInvoicesList, type CustomerProductsList, type ListOptions } from "../core/products.js";
-import { clientUserShape, signInResponseShape, successResponseShape } from "../core/wire-shapes.js";
-import type { Session } from "../core/session.js";
+import { clientUserShape, signInResponseShape } from "../core/wire-shapes.js";
 import { segment, type CallOptions } from "../core/transport.js";
 import type { CustomerType } from "../core/schemas/common.js";
 import { createCurrentUser, type CurrentUser } from "../core/users.js";
@@ -71,19 +69,8 @@ export class StackClientApp {
   getUser(options?: GetUserOptions): Promise<CurrentUser | null>;
   async getUser(options: GetUserOptions = {}): Promise<CurrentUser | null> {
     const session = requireSession(this.#core.sessionFor(options.tokenStore));
-    let wire = await fetchMe(this.#core, session, "client", clientUserShape, options);
-    if (userIsAbsent(wire, options)) {
-      if (options.or === "throw") throw notSignedIn();
-      if (options.or === "redirect") return redirectTo(this.#core, this.#core.urls.signIn, "No user is signed in");
-      if (options.or !== "anonymous") return null;
-      await signUpAnonymously(this.#core, session, options);
-      wire = await fetchMe(this.#core, session, "client", clientUserShape, options);
-      if (!wire) throw notSignedIn();
-    }
-    return createCurrentUser(
-      { app: this, client: this.#core.contextFor(session, "client"), signOut: (c) => this.#signOut(session, c) },
-      wire!,
-    );
+    const wire = await resolveUser(this.#core, session, "client", clientUserShape, options);
+    return wire && createCurrentUser({ app: this, client: this.#core.contextFor(session, "client"), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
   }
 
   /** Signs in with email and password; known credential errors come back as `{ status: "error" }`. */
@@ -122,28 +109,7 @@ export class StackClientApp {
 
   /** Signs the current session out (server side too) and forgets its tokens. */
   signOut(options?: CallOptions): Promise<void> {
-    return this.#signOut(requireSession(this.#core.session), options);
-  }
-
-  async #signOut(session: Session, options?: CallOptions): Promise<void> {
-    const tokens = await session.peek();
-    if (tokens.accessToken || tokens.refreshToken) {
-      try {
-        await this.#core.transport.request({
-          method: "DELETE",
-          path: "/auth/sessions/current",
-          body: {},
-          accessType: "client",
-          session,
-          schema: successResponseShape,
-          options,
-        });
-      } catch (error) {
-        // Already gone on the server: signing out locally is all that is left to do.
-        if (!isStackPaymentsError(error, "REFRESH_TOKEN_ERROR") && !isStackPaymentsError(error, "INVALID_ACCESS_TOKEN")) throw error;
-      }
-    }
-    await session.set({ accessToken: null, refreshToken: null });
+    return signOutSession(this.#core, requireSession(this.#core.session), options);
   }
 
   /** The current access token (refreshed if needed), or null when nobody is signed in. */

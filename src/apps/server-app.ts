@@ -4,13 +4,10 @@
  */
 import {
   createAppCore,
-  fetchMe,
-  notSignedIn,
-  redirectTo,
   refuseBrowser,
   requireSession,
-  signUpAnonymously,
-  userIsAbsent,
+  resolveUser,
+  signOutSession,
   type AppCore,
   type GetUserOptions,
   type StackClientAppOptions,
@@ -138,16 +135,13 @@ export class StackServerApp {
     }
     const options = arg;
     const session = requireSession(this.#core.sessionFor(options.tokenStore));
-    let wire = await fetchMe(this.#core, session, "server", serverUserShape, options);
-    if (userIsAbsent(wire, options)) {
-      if (options.or === "throw") throw notSignedIn();
-      if (options.or === "redirect") return redirectTo(this.#core, this.#core.urls.signIn, "No user is signed in");
-      if (options.or !== "anonymous") return null;
-      await signUpAnonymously(this.#core, session, options);
-      wire = await fetchMe(this.#core, session, "server", serverUserShape, options);
-      if (!wire) throw notSignedIn();
-    }
-    return createServerUser(this.#host(), wire!);
+    const wire = await resolveUser(this.#core, session, "server", serverUserShape, options);
+    return wire && createServerUser({ ...this.#host(), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
+  }
+
+  /** Signs the app's own session out (server side too) and forgets its tokens, as the client app does. */
+  signOut(options?: CallOptions): Promise<void> {
+    return signOutSession(this.#core, requireSession(this.#core.session), options);
   }
 
   /** Creates a user (`POST /users`). */

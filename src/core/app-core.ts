@@ -10,7 +10,7 @@ import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from ".
 import { createTransport, type AccessType, type CallOptions, type RetryOptions, type Transport } from "./transport.js";
 import type { PaymentsContext } from "./customer.js";
 import type { ClientUserWire } from "./schemas/auth.js";
-import { signInResponseShape } from "./wire-shapes.js";
+import { signInResponseShape, successResponseShape } from "./wire-shapes.js";
 import type { Shape } from "./wire-shape.js";
 
 /** Handler and redirect URLs (official SDK names); only the ones this SDK navigates to are used. */
@@ -24,6 +24,8 @@ export interface HandlerUrls {
   afterSignOut: string;
   home: string;
   emailVerification: string;
+  /** Where `getUser({ or: "redirect" })` sends restricted users (e.g. unverified email). */
+  onboarding: string;
   [key: string]: unknown;
 }
 
@@ -79,6 +81,7 @@ const DEFAULT_URLS: HandlerUrls = {
   afterSignOut: "/",
   home: "/",
   emailVerification: "/handler/email-verification",
+  onboarding: "/handler/onboarding",
 };
 
 /** Resolved app state shared by both app classes. */
@@ -207,6 +210,42 @@ export function userIsAbsent(user: ClientUserWire | null, options: GetUserOption
   if (options.or === "anonymous" || options.or === "anonymous-if-exists[deprecated]") return false;
   if (user.is_anonymous) return true;
   return user.is_restricted && !options.includeRestricted;
+}
+
+/**
+ * `getUser`'s rules (auth-api 7.2) for both apps: the wire user of `session`, or per `or` when it
+ * counts as absent: null, a throw, a redirect (restricted users to onboarding, others to sign-in),
+ * or an anonymous sign-up.
+ */
+export async function resolveUser<T extends ClientUserWire>(core: AppCore, session: Session, accessType: AccessType, schema: Shape<T>, options: GetUserOptions): Promise<T | null> {
+  let wire = await fetchMe(core, session, accessType, schema, options);
+  if (userIsAbsent(wire, options)) {
+    if (options.or === "throw") throw notSignedIn();
+    if (options.or === "redirect") {
+      return wire && !wire.is_anonymous ? redirectTo(core, core.urls.onboarding, "The user is restricted") : redirectTo(core, core.urls.signIn, "No user is signed in");
+    }
+    if (options.or !== "anonymous") return null;
+    await signUpAnonymously(core, session, options);
+    wire = await fetchMe(core, session, accessType, schema, options);
+    if (!wire) throw notSignedIn();
+  }
+  return wire;
+}
+
+/**
+ * Signs `session` out (auth-api 2.1): `DELETE /auth/sessions/current` (body `{}`) when a usable
+ * access token exists after any refresh, ignoring "already gone" answers, then forgets the tokens.
+ */
+export async function signOutSession(core: AppCore, session: Session, options: CallOptions | undefined): Promise<void> {
+  if ((await session.getTokens(options)).accessToken) {
+    try {
+      await core.transport.request({ method: "DELETE", path: "/auth/sessions/current", body: {}, accessType: "client", session, schema: successResponseShape, options });
+    } catch (error) {
+      // Already gone on the server: signing out locally is all that is left to do.
+      if (!isStackPaymentsError(error, "REFRESH_TOKEN_ERROR") && !isStackPaymentsError(error, "INVALID_ACCESS_TOKEN")) throw error;
+    }
+  }
+  await session.set({ accessToken: null, refreshToken: null });
 }
 
 /** Signs up an anonymous user and stores the tokens in `session`. */

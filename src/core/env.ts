@@ -22,34 +22,34 @@ function read(get: () => string | undefined): string | undefined {
   }
 }
 
-/** Reads the environment fallbacks; every field is undefined in runtimes without `process.env`. */
+/**
+ * Reads the environment fallbacks; every field is undefined in runtimes without `process.env`. Order
+ * as `@stackframe/js` 2.8.108: each `STACK_*` name is read as `HEXCLAVE_*` then `STACK_*`, and
+ * `NEXT_PUBLIC_*` pairs come before plain ones. Empty values count as unset.
+ */
 export function readEnvDefaults(isBrowser: boolean): EnvDefaults {
   return {
     projectId:
-      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PROJECT_ID) ??
-      read(() => process.env.HEXCLAVE_PROJECT_ID) ??
-      read(() => process.env.NEXT_PUBLIC_STACK_PROJECT_ID) ??
-      read(() => process.env.STACK_PROJECT_ID),
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PROJECT_ID) ?? read(() => process.env.NEXT_PUBLIC_STACK_PROJECT_ID) ??
+      read(() => process.env.HEXCLAVE_PROJECT_ID) ?? read(() => process.env.STACK_PROJECT_ID),
     publishableClientKey:
-      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ??
-      read(() => process.env.HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ??
-      read(() => process.env.NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY) ??
-      read(() => process.env.STACK_PUBLISHABLE_CLIENT_KEY),
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ?? read(() => process.env.NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY) ??
+      read(() => process.env.HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ?? read(() => process.env.STACK_PUBLISHABLE_CLIENT_KEY),
     secretServerKey: read(() => process.env.HEXCLAVE_SECRET_SERVER_KEY) ?? read(() => process.env.STACK_SECRET_SERVER_KEY),
     baseUrl:
       (isBrowser
-        ? read(() => process.env.NEXT_PUBLIC_BROWSER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_BROWSER_STACK_API_URL)
-        : read(() => process.env.NEXT_PUBLIC_SERVER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_SERVER_STACK_API_URL)) ??
-      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_API_URL) ??
-      read(() => process.env.HEXCLAVE_API_URL) ??
-      read(() => process.env.NEXT_PUBLIC_STACK_API_URL) ??
-      read(() => process.env.STACK_API_URL) ??
-      read(() => process.env.NEXT_PUBLIC_STACK_URL),
+        ? read(() => process.env.NEXT_PUBLIC_BROWSER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_BROWSER_STACK_API_URL) ??
+          read(() => process.env.NEXT_PUBLIC_HEXCLAVE_API_URL_BROWSER) ?? read(() => process.env.NEXT_PUBLIC_STACK_API_URL_BROWSER) ??
+          read(() => process.env.HEXCLAVE_API_URL_BROWSER) ?? read(() => process.env.STACK_API_URL_BROWSER)
+        : read(() => process.env.NEXT_PUBLIC_SERVER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_SERVER_STACK_API_URL) ??
+          read(() => process.env.NEXT_PUBLIC_HEXCLAVE_API_URL_SERVER) ?? read(() => process.env.NEXT_PUBLIC_STACK_API_URL_SERVER) ??
+          read(() => process.env.HEXCLAVE_API_URL_SERVER) ?? read(() => process.env.STACK_API_URL_SERVER)) ??
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_STACK_API_URL) ??
+      read(() => process.env.HEXCLAVE_API_URL) ?? read(() => process.env.STACK_API_URL) ??
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_URL) ?? read(() => process.env.NEXT_PUBLIC_STACK_URL),
     extraRequestHeaders:
-      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_EXTRA_REQUEST_HEADERS) ??
-      read(() => process.env.HEXCLAVE_EXTRA_REQUEST_HEADERS) ??
-      read(() => process.env.NEXT_PUBLIC_STACK_EXTRA_REQUEST_HEADERS) ??
-      read(() => process.env.STACK_EXTRA_REQUEST_HEADERS),
+      read(() => process.env.NEXT_PUBLIC_HEXCLAVE_EXTRA_REQUEST_HEADERS) ?? read(() => process.env.NEXT_PUBLIC_STACK_EXTRA_REQUEST_HEADERS) ??
+      read(() => process.env.HEXCLAVE_EXTRA_REQUEST_HEADERS) ?? read(() => process.env.STACK_EXTRA_REQUEST_HEADERS),
   };
 }
 

@@ -3,7 +3,7 @@
  * replaced (single-flight refresh). Cookie names and formats are the official SDK's (auth-api.md
  * section 6), so a user signed in through the official auth UI is signed in here too.
  */
-import { StackPaymentsError } from "./errors.js";
+import { StackPaymentsError, invalidArgument } from "./errors.js";
 import { importOptional } from "./env.js";
 import type { CallOptions, SessionTokens, TransportSession } from "./transport.js";
 
@@ -115,7 +115,8 @@ export function readTokensFromCookies(cookies: Record<string, string>, projectId
     }
     return best?.token ?? null;
   };
-  const refreshToken = newest("hexclave") ?? cookies[`stack-refresh-${projectId}`] ?? cookies["stack-refresh"] ?? newest("stack");
+  // `||`, not `??`: an empty legacy cookie is skipped, as the official reader does.
+  const refreshToken = newest("hexclave") || cookies[`stack-refresh-${projectId}`] || cookies["stack-refresh"] || newest("stack");
   if (!refreshToken) return NO_TOKENS;
   let accessToken: string | null = null;
   const access = cookies["hexclave-access"] ?? cookies["stack-access"];
@@ -226,35 +227,40 @@ function getHeader(request: RequestLike, name: string): string | null {
   return null;
 }
 
-function tokensFromJson(json: string): SessionTokens | null {
+/** Tokens from the JSON of an auth header; an unparsable value is refused (as the official SDK does). */
+function tokensFromJson(json: string, header: string): SessionTokens {
+  let parsed: unknown;
   try {
-    const v = JSON.parse(json) as { accessToken?: unknown; refreshToken?: unknown };
-    const accessToken = typeof v.accessToken === "string" ? v.accessToken : null;
-    const refreshToken = typeof v.refreshToken === "string" ? v.refreshToken : null;
-    return accessToken || refreshToken ? { accessToken, refreshToken } : null;
+    parsed = JSON.parse(json);
   } catch {
-    return null;
+    // refused below
   }
+  if (typeof parsed !== "object" || parsed === null) throw invalidArgument("tokenStore", `the ${header} header is not a JSON object of { accessToken, refreshToken }`);
+  const v = parsed as { accessToken?: unknown; refreshToken?: unknown };
+  return {
+    accessToken: typeof v.accessToken === "string" ? v.accessToken : null,
+    refreshToken: typeof v.refreshToken === "string" ? v.refreshToken : null,
+  };
 }
 
 /**
  * Finds the tokens of a request, in the official SDK's order: `Authorization: Bearer
  * stackauth_<base64 JSON>` (or `hexclave_`), then `x-stack-auth: <JSON>`, then the `cookie` header.
+ * The first of these headers present decides, even when it carries no tokens (signed out).
  */
 export function readTokensFromRequest(request: RequestLike, projectId: string): SessionTokens {
-  const auth = getHeader(request, "authorization");
-  const bearer = auth?.match(/^Bearer\s+(?:stackauth|hexclave)_(.+)$/i);
-  if (bearer?.[1]) {
+  const bearer = getHeader(request, "authorization")?.match(/^Bearer\s+(?:stackauth|hexclave)_(.*)$/i);
+  if (bearer) {
+    let json = "";
     try {
-      const tokens = tokensFromJson(atob(bearer[1].trim()));
-      if (tokens) return tokens;
+      json = atob(bearer[1]!.trim());
     } catch {
-      // not base64: fall through
+      // refused below
     }
+    return tokensFromJson(json, "Authorization");
   }
   const legacy = getHeader(request, "x-stack-auth") ?? getHeader(request, "x-hexclave-auth");
-  const fromLegacy = legacy ? tokensFromJson(legacy) : null;
-  if (fromLegacy) return fromLegacy;
+  if (legacy) return tokensFromJson(legacy, "x-stack-auth");
   const cookie = getHeader(request, "cookie");
   return cookie ? readTokensFromCookies(parseCookieHeader(cookie), projectId) : NO_TOKENS;
 }

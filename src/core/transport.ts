@@ -113,7 +113,7 @@ export function randomId(): string {
   return Math.random().toString(36).slice(2) + Date.now().toString(36);
 }
 
-/** Encodes one path segment (`encodeURIComponent`), refusing empty ones before any request. */
+/** Encodes one path segment (`encodeURIComponent`); callers refuse empty ids first (`requireId`). */
 export function segment(value: string): string {
   return encodeURIComponent(value);
 }
@@ -148,6 +148,8 @@ export function createTransport(options: TransportOptions): Transport {
   const baseDelay = retry.baseDelayMs ?? 1000;
   const maxDelay = retry.maxDelayMs ?? 20_000;
   let idempotencySupported = false;
+  // Cloudflare Workers reject these RequestInit fields; the official SDK leaves them out there too.
+  const fetchInit: RequestInit = "WebSocketPair" in globalThis ? {} : { credentials: "omit", cache: "no-store" };
 
   /** Runs `attempt` under one deadline and the caller's signal; maps abort/timeout. */
   async function withDeadline<R>(callOptions: CallOptions | undefined, run: (signal: AbortSignal) => Promise<R>): Promise<R> {
@@ -223,10 +225,12 @@ export function createTransport(options: TransportOptions): Transport {
     h["x-stack-allow-anonymous-user"] = "true";
     if (options.publishableClientKey) h["x-stack-publishable-client-key"] = options.publishableClientKey;
     h["x-stack-random-nonce"] = randomId();
+    Object.assign(h, options.extraRequestHeaders);
+    // Per-call headers come after extraRequestHeaders, as in the official SDK: they cannot be overridden.
     if (req.accessType === "server") h["x-stack-secret-server-key"] = options.secretServerKey ?? "";
     if (req.body !== undefined) h["content-type"] = "application/json";
     if (idempotencyKey) h["idempotency-key"] = idempotencyKey;
-    return { ...h, ...options.extraRequestHeaders };
+    return h;
   }
 
   async function request<T>(req: ApiRequest<T>): Promise<T> {
@@ -248,8 +252,7 @@ export function createTransport(options: TransportOptions): Transport {
             method: req.method,
             headers: buildHeaders(req, tokens, idempotencyKey),
             ...(body === undefined ? {} : { body }),
-            credentials: "omit",
-            cache: "no-store",
+            ...fetchInit,
             signal,
           });
         } catch (error) {
@@ -315,8 +318,7 @@ export function createTransport(options: TransportOptions): Transport {
             method: "POST",
             headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", accept: "application/json" },
             body: form,
-            credentials: "omit",
-            cache: "no-store",
+            ...fetchInit,
             signal,
           });
           const status = Number(header(res, "actual-status") ?? res.status);
@@ -353,7 +355,7 @@ export function createTransport(options: TransportOptions): Transport {
     headers.accept = "text/event-stream";
     const query = Object.entries(req.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
     const url = `${baseUrl}/api/v1${req.path}${query.length ? `?${new URLSearchParams(query).toString()}` : ""}`;
-    return doFetch(url, { method: "GET", headers, credentials: "omit", cache: "no-store", signal });
+    return doFetch(url, { method: "GET", headers, ...fetchInit, signal });
   }
 
   return {

@@ -76,6 +76,11 @@ export interface ServerUser extends ServerCustomer, UserFields {
   getTeam(teamId: string, callOptions?: CallOptions): Promise<ServerTeam | null>;
   /** Creates a team with this user as creator. */
   createTeam(options: CreateTeamOptions, callOptions?: CallOptions): Promise<ServerTeam>;
+  /**
+   * Signs this user's session out (`DELETE /auth/sessions/current`). Present only on the user of a
+   * session (`getUser()`, `getUser({ tokenStore })`), not on users looked up by id.
+   */
+  signOut?(callOptions?: CallOptions): Promise<void>;
   /** Creates a session for this user (`POST /auth/sessions`), e.g. to act as them in tests. */
   createSession(options?: { expiresInMillis?: number }, callOptions?: CallOptions): Promise<{ getTokens(): Promise<{ accessToken: string; refreshToken: string }> }>;
 }
@@ -264,6 +269,7 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
         });
         return createServerTeam(host, team);
       },
+      ...(host.signOut && { signOut: host.signOut }),
       createSession: async (options?: { expiresInMillis?: number }, c?: CallOptions) => {
         const body: Record<string, unknown> = { user_id: wire.id };
         if (options?.expiresInMillis !== undefined) body.expires_in_millis = options.expiresInMillis;
