@@ -3,8 +3,8 @@
  * or from the official SDK (@stackframe/js 2.8.108). Each test names the contract section it pins.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
+import { HttpResponse } from "msw";
+import { clientUserWire, createWireRecorder, serverUserWire } from "../fixtures/wire-recorder.js";
 import { StackClientApp } from "../../src/index.js";
 import { StackServerApp } from "../../src/server.js";
 import { knownErrorBody } from "../../src/core/known-errors.js";
@@ -14,61 +14,18 @@ const BASE = "http://contract.test";
 const PID = "11111111-2222-4333-8444-555555555555";
 const UID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-}
-const seen: Seen[] = [];
-let answer: (req: Request) => Response | Promise<Response> = () => HttpResponse.json({});
-
-const server = setupServer(
-  http.all(`${BASE}/*`, ({ request }) => {
-    seen.push({ method: request.method, path: new URL(request.url).pathname, headers: Object.fromEntries(request.headers) });
-    return answer(request);
-  }),
-);
+const wire = createWireRecorder(BASE);
+const server = wire.server;
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
-  seen.length = 0;
-  answer = () => HttpResponse.json({});
+  wire.reset();
   vi.unstubAllGlobals();
   vi.unstubAllEnvs();
 });
 afterAll(() => server.close());
 
-const clientUser = {
-  id: UID,
-  display_name: "Ada",
-  primary_email: "ada@example.com",
-  primary_email_verified: false,
-  profile_image_url: null,
-  signed_up_at_millis: 1700000000000,
-  client_metadata: null,
-  client_read_only_metadata: null,
-  has_password: true,
-  auth_with_email: true,
-  otp_auth_enabled: false,
-  passkey_auth_enabled: false,
-  requires_totp_mfa: false,
-  oauth_providers: [],
-  selected_team_id: null,
-  selected_team: null,
-  is_anonymous: false,
-  is_restricted: false,
-  restricted_reason: null,
-  restricted_by_admin: false,
-  restricted_by_admin_reason: null,
-};
-const serverUser = {
-  ...clientUser,
-  server_metadata: null,
-  primary_email_auth_enabled: true,
-  last_active_at_millis: 1700000000000,
-  restricted_by_admin_private_details: null,
-  country_code: null,
-  risk_scores: { sign_up: { bot: 0, free_trial_abuse: 0 } },
-};
+const clientUser = clientUserWire(UID, { primary_email_verified: false });
+const serverUser = serverUserWire(UID, { primary_email_verified: false });
 const restricted = { is_restricted: true, restricted_reason: { type: "email_not_verified" } };
 
 /** A fetch that records each request's init and answers a known error (so calls end quickly). */
@@ -102,7 +59,7 @@ describe("hosted-api A.6: request construction", () => {
   });
 
   it("A.6 header precedence: the server key and content-type (per-call headers) win over extraRequestHeaders", async () => {
-    answer = () => HttpResponse.json(serverUser);
+    wire.answer = () => HttpResponse.json(serverUser);
     const app = new StackServerApp({
       baseUrl: BASE,
       projectId: PID,
@@ -112,14 +69,14 @@ describe("hosted-api A.6: request construction", () => {
       extraRequestHeaders: { "x-stack-secret-server-key": "ssk_from_extra", "content-type": "text/plain", "x-extra": "1" },
     });
     await app.createUser({ displayName: "C" });
-    expect(seen[0]!.headers).toMatchObject({ "x-stack-secret-server-key": "ssk_real", "content-type": "application/json", "x-extra": "1" });
+    expect(wire.seen[0]!.headers).toMatchObject({ "x-stack-secret-server-key": "ssk_real", "content-type": "application/json", "x-extra": "1" });
   });
 
   it("A.6 header precedence: extraRequestHeaders still override the SDK's base headers", async () => {
-    answer = () => HttpResponse.json(serverUser);
+    wire.answer = () => HttpResponse.json(serverUser);
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false, extraRequestHeaders: { "x-stack-client-version": "custom" } });
     await app.getUser(UID);
-    expect(seen[0]!.headers["x-stack-client-version"]).toBe("custom");
+    expect(wire.seen[0]!.headers["x-stack-client-version"]).toBe("custom");
   });
 });
 
@@ -197,7 +154,7 @@ describe("auth-api 6.3: request-like token stores", () => {
     expect(() => readTokensFromRequest({ headers: { authorization: "Bearer stackauth_%%%" } }, PID)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message: expect.stringContaining("Authorization") }));
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false });
     await expect(app.getUser({ tokenStore: { headers: { "x-stack-auth": "null" } } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    expect(seen).toHaveLength(0);
+    expect(wire.seen).toHaveLength(0);
   });
 
   it("6.3 other Authorization schemes still fall through to x-stack-auth and cookies", () => {
@@ -207,7 +164,7 @@ describe("auth-api 6.3: request-like token stores", () => {
 
 describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
   it("7.2 a restricted (non-anonymous) user is sent to onboarding, not sign-in (client and server apps)", async () => {
-    answer = (req) => HttpResponse.json(req.headers.get("x-stack-access-type") === "server" ? { ...serverUser, ...restricted } : { ...clientUser, ...restricted });
+    wire.answer = (req) => HttpResponse.json(req.headers.get("x-stack-access-type") === "server" ? { ...serverUser, ...restricted } : { ...clientUser, ...restricted });
     const navigated: string[] = [];
     const navigate = (to: string) => void navigated.push(to);
     const client = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: { accessToken: "at", refreshToken: "rt" }, redirectMethod: { navigate }, retry: false });
@@ -219,7 +176,7 @@ describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
   });
 
   it("7.2 nobody signed in still goes to sign-in; includeRestricted returns the restricted user", async () => {
-    answer = () => HttpResponse.json({ ...clientUser, ...restricted });
+    wire.answer = () => HttpResponse.json({ ...clientUser, ...restricted });
     const navigated: string[] = [];
     const app = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: "memory", redirectMethod: { navigate: (to) => void navigated.push(to) }, retry: false });
     void app.getUser({ or: "redirect" });
@@ -231,7 +188,7 @@ describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
 
 describe("auth-api 2.1 / 7.3: sign-out", () => {
   it("2.1 with a refresh token the server no longer knows: no DELETE is sent, tokens are cleared", async () => {
-    answer = (req) => {
+    wire.answer = (req) => {
       if (new URL(req.url).pathname === "/api/v1/auth/oauth/token") {
         const e = knownErrorBody("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
         return HttpResponse.json(e.body, { status: e.status, headers: { "x-stack-known-error": e.body.code } });
@@ -240,41 +197,41 @@ describe("auth-api 2.1 / 7.3: sign-out", () => {
     };
     const app = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: { refreshToken: "rt-dead" }, retry: false });
     await app.signOut();
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v1/auth/oauth/token"]);
+    expect(wire.seen.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v1/auth/oauth/token"]);
     expect(await app.getAccessToken()).toBeNull();
   });
 
   it("2.1 with a live session: DELETE /auth/sessions/current with the tokens, then signed out", async () => {
-    answer = () => HttpResponse.json({ success: true });
+    wire.answer = () => HttpResponse.json({ success: true });
     const app = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: { accessToken: "at", refreshToken: "rt" }, retry: false });
     await app.signOut();
-    expect(seen).toMatchObject([{ method: "DELETE", path: "/api/v1/auth/sessions/current", headers: { "x-stack-access-token": "at", "x-stack-refresh-token": "rt" } }]);
+    expect(wire.seen).toMatchObject([{ method: "DELETE", path: "/api/v1/auth/sessions/current", headers: { "x-stack-access-token": "at", "x-stack-refresh-token": "rt" } }]);
     expect(await app.getAccessToken()).toBeNull();
   });
 });
 
 describe("auth-api 7.3: sign-out from a server app (inherited by StackServerApp in the official SDK)", () => {
   it("7.3 the user of a request can sign out: DELETE with client access and that request's tokens", async () => {
-    answer = (req) => HttpResponse.json(req.method === "DELETE" ? { success: true } : serverUser);
+    wire.answer = (req) => HttpResponse.json(req.method === "DELETE" ? { success: true } : serverUser);
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false });
     const request = { headers: { "x-stack-auth": JSON.stringify({ accessToken: "at_req", refreshToken: "rt_req" }) } };
     const user = await app.getUser({ tokenStore: request, or: "throw" });
     await user.signOut!();
-    expect(seen[1]).toMatchObject({ method: "DELETE", path: "/api/v1/auth/sessions/current", headers: { "x-stack-access-type": "client", "x-stack-access-token": "at_req" } });
-    expect(seen[1]!.headers).not.toHaveProperty("x-stack-secret-server-key");
+    expect(wire.seen[1]).toMatchObject({ method: "DELETE", path: "/api/v1/auth/sessions/current", headers: { "x-stack-access-type": "client", "x-stack-access-token": "at_req" } });
+    expect(wire.seen[1]!.headers).not.toHaveProperty("x-stack-secret-server-key");
     // That request's session is now signed out: no further request is made for it.
     expect(await app.getUser({ tokenStore: request })).toBeNull();
-    expect(seen).toHaveLength(2);
+    expect(wire.seen).toHaveLength(2);
     // Users looked up by id have no session to sign out.
     expect((await app.getUser(UID))!.signOut).toBeUndefined();
   });
 
   it("7.3 app.signOut() signs the app's own session out", async () => {
-    answer = () => HttpResponse.json({ success: true });
+    wire.answer = () => HttpResponse.json({ success: true });
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: { accessToken: "at", refreshToken: "rt" }, retry: false });
     await app.signOut();
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(["DELETE /api/v1/auth/sessions/current"]);
+    expect(wire.seen.map((s) => `${s.method} ${s.path}`)).toEqual(["DELETE /api/v1/auth/sessions/current"]);
     expect(await app.getUser()).toBeNull();
-    expect(seen).toHaveLength(1);
+    expect(wire.seen).toHaveLength(1);
   });
 });

@@ -3,8 +3,8 @@
  * the mapping of every known error the contract lists for these routes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
+import { HttpResponse } from "msw";
+import { clientUserWire, createWireRecorder, serverUserWire } from "../fixtures/wire-recorder.js";
 import { StackClientApp, isStackPaymentsError } from "../../src/index.js";
 import { StackServerApp } from "../../src/server.js";
 import { knownErrorBody, type KnownErrorCode } from "../../src/core/known-errors.js";
@@ -15,69 +15,16 @@ const PID = "11111111-2222-4333-8444-555555555555";
 const UID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const TID = "99999999-8888-4777-8666-555555555555";
 
-interface Seen {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: unknown;
-}
-const seen: Seen[] = [];
-let answer: (req: Request) => Response | Promise<Response> = () => HttpResponse.json({});
-
-const server = setupServer(
-  http.all(`${BASE}/*`, async ({ request }) => {
-    const url = new URL(request.url);
-    const text = await request.clone().text();
-    let body: unknown = text === "" ? undefined : text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // form bodies stay text
-    }
-    seen.push({ method: request.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: Object.fromEntries(request.headers), body });
-    return answer(request);
-  }),
-);
+const wire = createWireRecorder(BASE);
+const server = wire.server;
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
-  seen.length = 0;
-  answer = () => HttpResponse.json({});
+  wire.reset();
 });
 afterAll(() => server.close());
 
-const clientUser = {
-  id: UID,
-  display_name: "Ada",
-  primary_email: "ada@example.com",
-  primary_email_verified: true,
-  profile_image_url: null,
-  signed_up_at_millis: 1700000000000,
-  client_metadata: null,
-  client_read_only_metadata: null,
-  has_password: true,
-  auth_with_email: true,
-  otp_auth_enabled: false,
-  passkey_auth_enabled: false,
-  requires_totp_mfa: false,
-  oauth_providers: [],
-  selected_team_id: null,
-  selected_team: null,
-  is_anonymous: false,
-  is_restricted: false,
-  restricted_reason: null,
-  restricted_by_admin: false,
-  restricted_by_admin_reason: null,
-};
-const serverUser = {
-  ...clientUser,
-  server_metadata: null,
-  primary_email_auth_enabled: true,
-  last_active_at_millis: 1700000000000,
-  restricted_by_admin_private_details: null,
-  country_code: null,
-  risk_scores: { sign_up: { bot: 0, free_trial_abuse: 0 } },
-};
+const clientUser = clientUserWire(UID);
+const serverUser = serverUserWire(UID);
 const team = { id: TID, display_name: "Acme", profile_image_url: null, client_metadata: null, client_read_only_metadata: null };
 const serverTeam = { ...team, created_at_millis: 1700000000000, server_metadata: null };
 const product = {
@@ -108,7 +55,7 @@ const productsPage = {
 
 /** Routes answers by method + path. */
 function route(table: Record<string, unknown>) {
-  answer = (req) => {
+  wire.answer = (req) => {
     const key = `${req.method} ${new URL(req.url).pathname}`;
     if (!(key in table)) return new HttpResponse(`no route ${key}`, { status: 500 });
     return HttpResponse.json(table[key] as object);
@@ -135,11 +82,11 @@ describe("client app wire", () => {
     route({ [`GET /api/v1/users/me`]: clientUser });
     const user = await clientApp().getUser({ or: "throw" });
     expect(user).toMatchObject({ id: UID, displayName: "Ada", primaryEmail: "ada@example.com", isAnonymous: false });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ method: "GET", path: "/api/v1/users/me", query: {}, body: undefined });
-    expect(seen[0]!.headers).toMatchObject({ ...clientHeaders, "x-stack-access-token": "at_1", "x-stack-refresh-token": "rt_1" });
-    expect(seen[0]!.headers["x-stack-random-nonce"]).toBeTruthy();
-    expect(seen[0]!.headers).not.toHaveProperty("x-stack-secret-server-key");
+    expect(wire.seen).toHaveLength(1);
+    expect(wire.seen[0]).toMatchObject({ method: "GET", path: "/api/v1/users/me", query: {}, body: undefined });
+    expect(wire.seen[0]!.headers).toMatchObject({ ...clientHeaders, "x-stack-access-token": "at_1", "x-stack-refresh-token": "rt_1" });
+    expect(wire.seen[0]!.headers["x-stack-random-nonce"]).toBeTruthy();
+    expect(wire.seen[0]!.headers).not.toHaveProperty("x-stack-secret-server-key");
   });
 
   it("getUser({ or: 'anonymous' }): POST /auth/anonymous/sign-up with no body, then /users/me with the new tokens", async () => {
@@ -149,10 +96,10 @@ describe("client app wire", () => {
     });
     const user = await clientApp("memory").getUser({ or: "anonymous" });
     expect(user.isAnonymous).toBe(true);
-    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v1/auth/anonymous/sign-up", "GET /api/v1/users/me"]);
-    expect(seen[0]!.body).toBeUndefined();
-    expect(seen[0]!.headers).not.toHaveProperty("x-stack-access-token");
-    expect(seen[1]!.headers).toMatchObject({ "x-stack-access-token": "at_anon", "x-stack-refresh-token": "rt_anon" });
+    expect(wire.seen.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v1/auth/anonymous/sign-up", "GET /api/v1/users/me"]);
+    expect(wire.seen[0]!.body).toBeUndefined();
+    expect(wire.seen[0]!.headers).not.toHaveProperty("x-stack-access-token");
+    expect(wire.seen[1]!.headers).toMatchObject({ "x-stack-access-token": "at_anon", "x-stack-refresh-token": "rt_anon" });
   });
 
   it("sign-in, sign-up and sign-out bodies", async () => {
@@ -163,13 +110,13 @@ describe("client app wire", () => {
     });
     const app = clientApp("memory");
     await app.signInWithCredential({ email: "ada@example.com", password: "pw-123456", noRedirect: true });
-    expect(seen[0]).toMatchObject({ method: "POST", path: "/api/v1/auth/password/sign-in", body: { email: "ada@example.com", password: "pw-123456" } });
-    expect(seen[0]!.headers["content-type"]).toBe("application/json");
+    expect(wire.seen[0]).toMatchObject({ method: "POST", path: "/api/v1/auth/password/sign-in", body: { email: "ada@example.com", password: "pw-123456" } });
+    expect(wire.seen[0]!.headers["content-type"]).toBe("application/json");
     await app.signUpWithCredential({ email: "bob@example.com", password: "pw-123456", noRedirect: true });
-    expect(seen[1]).toMatchObject({ path: "/api/v1/auth/password/sign-up", body: { email: "bob@example.com", password: "pw-123456" } });
+    expect(wire.seen[1]).toMatchObject({ path: "/api/v1/auth/password/sign-up", body: { email: "bob@example.com", password: "pw-123456" } });
     await app.signOut();
-    expect(seen[2]).toMatchObject({ method: "DELETE", path: "/api/v1/auth/sessions/current", body: {} });
-    expect(seen[2]!.headers).toMatchObject({ "x-stack-access-token": "a3", "x-stack-refresh-token": "r3" });
+    expect(wire.seen[2]).toMatchObject({ method: "DELETE", path: "/api/v1/auth/sessions/current", body: {} });
+    expect(wire.seen[2]!.headers).toMatchObject({ "x-stack-access-token": "a3", "x-stack-refresh-token": "r3" });
     expect(await app.getAccessToken()).toBeNull();
   });
 
@@ -188,9 +135,9 @@ describe("client app wire", () => {
     });
     const app = clientApp();
     expect(await app.getItem({ customCustomerId: "a/b c", itemId: "credits" })).toEqual({ displayName: "Credits", quantity: -3, nonNegativeQuantity: 0 });
-    expect(seen[0]).toMatchObject({ method: "GET", path: "/api/v1/payments/items/custom/a%2Fb%20c/credits", query: {} });
+    expect(wire.seen[0]).toMatchObject({ method: "GET", path: "/api/v1/payments/items/custom/a%2Fb%20c/credits", query: {} });
     const list = await app.listProducts({ teamId: TID, cursor: "prod_a", limit: 5 });
-    expect(seen[1]).toMatchObject({ method: "GET", path: `/api/v1/payments/products/team/${TID}`, query: { cursor: "prod_a", limit: "5" } });
+    expect(wire.seen[1]).toMatchObject({ method: "GET", path: `/api/v1/payments/products/team/${TID}`, query: { cursor: "prod_a", limit: "5" } });
     expect(list.nextCursor).toBe("prod_zzz");
     expect(list[0]).toEqual({
       id: "prod_premium",
@@ -204,13 +151,13 @@ describe("client app wire", () => {
       switchOptions: [{ productId: "prod_pro", displayName: "Pro", prices: product.prices }],
     });
     const invoices = await app.listInvoices({ userId: UID, limit: 10 });
-    expect(seen[2]).toMatchObject({ path: `/api/v1/payments/invoices/user/${UID}`, query: { limit: "10" } });
+    expect(wire.seen[2]).toMatchObject({ path: `/api/v1/payments/invoices/user/${UID}`, query: { limit: "10" } });
     expect(invoices[0]).toEqual({ createdAt: new Date(1700000000000), status: "paid", amountTotal: 1000, hostedInvoiceUrl: null });
     await app.cancelSubscription({ productId: "prod_premium", subscriptionId: "sub_1", teamId: TID });
-    expect(seen[3]).toMatchObject({ method: "DELETE", path: `/api/v1/payments/products/team/${TID}/prod_premium`, query: { subscription_id: "sub_1" }, body: undefined });
+    expect(wire.seen[3]).toMatchObject({ method: "DELETE", path: `/api/v1/payments/products/team/${TID}/prod_premium`, query: { subscription_id: "sub_1" }, body: undefined });
     await app.cancelSubscription({ productId: "prod_x" });
-    expect(seen.slice(4).map((s) => `${s.method} ${s.path}`)).toEqual(["GET /api/v1/users/me", `DELETE /api/v1/payments/products/user/${UID}/prod_x`]);
-    expect(seen[5]!.query).toEqual({});
+    expect(wire.seen.slice(4).map((s) => `${s.method} ${s.path}`)).toEqual(["GET /api/v1/users/me", `DELETE /api/v1/payments/products/user/${UID}/prod_x`]);
+    expect(wire.seen[5]!.query).toEqual({});
   });
 
   it("user customer calls: checkout, items, products, billing, switch, teams", async () => {
@@ -226,36 +173,36 @@ describe("client app wire", () => {
       "PATCH /api/v1/users/me": clientUser,
     });
     const user = await clientApp().getUser({ or: "throw" });
-    seen.length = 0;
+    wire.seen.length = 0;
     expect(await user.createCheckoutUrl({ productId: "prod_premium", returnUrl: "https://app.test/done" })).toBe("https://app.test/purchase/x_y");
-    expect(seen[0]).toMatchObject({
+    expect(wire.seen[0]).toMatchObject({
       method: "POST",
       path: "/api/v1/payments/purchases/create-purchase-url",
       body: { customer_type: "user", customer_id: UID, product_id: "prod_premium", return_url: "https://app.test/done" },
     });
-    expect(seen[0]!.headers).toMatchObject({ ...clientHeaders, "x-stack-access-token": "at_1" });
-    expect(seen[0]!.headers).not.toHaveProperty("idempotency-key");
+    expect(wire.seen[0]!.headers).toMatchObject({ ...clientHeaders, "x-stack-access-token": "at_1" });
+    expect(wire.seen[0]!.headers).not.toHaveProperty("idempotency-key");
     expect((await user.getItem("credits")).quantity).toBe(7);
-    expect(seen[1]).toMatchObject({ method: "GET", path: `/api/v1/payments/items/user/${UID}/credits` });
+    expect(wire.seen[1]).toMatchObject({ method: "GET", path: `/api/v1/payments/items/user/${UID}/credits` });
     await user.listProducts();
-    expect(seen[2]).toMatchObject({ path: `/api/v1/payments/products/user/${UID}`, query: {} });
+    expect(wire.seen[2]).toMatchObject({ path: `/api/v1/payments/products/user/${UID}`, query: {} });
     expect(await user.getBilling()).toEqual({ hasCustomer: true, defaultPaymentMethod: { id: "pm_1", brand: "visa", last4: "4242", exp_month: 1, exp_year: 2030 } });
     await user.switchSubscription({ fromProductId: "prod_premium", toProductId: "prod_pro", priceId: "monthly", quantity: 1 });
-    expect(seen[4]).toMatchObject({ method: "POST", path: `/api/v1/payments/products/user/${UID}/switch`, body: { from_product_id: "prod_premium", to_product_id: "prod_pro", price_id: "monthly", quantity: 1 } });
+    expect(wire.seen[4]).toMatchObject({ method: "POST", path: `/api/v1/payments/products/user/${UID}/switch`, body: { from_product_id: "prod_premium", to_product_id: "prod_pro", price_id: "monthly", quantity: 1 } });
     const teams = await user.listTeams();
-    expect(seen[5]).toMatchObject({ method: "GET", path: "/api/v1/teams", query: { user_id: "me" } });
+    expect(wire.seen[5]).toMatchObject({ method: "GET", path: "/api/v1/teams", query: { user_id: "me" } });
     expect(teams[0]!.customerRef).toEqual({ type: "team", id: TID });
     expect(Object.keys(teams[0]!)).not.toContain("customerRef");
     expect(await user.getTeam(TID)).toMatchObject({ id: TID, displayName: "Acme" });
     await user.createTeam({ displayName: "New" });
-    expect(seen.slice(-2)).toMatchObject([
+    expect(wire.seen.slice(-2)).toMatchObject([
       { method: "POST", path: "/api/v1/teams", body: { display_name: "New", creator_user_id: "me" } },
       { method: "PATCH", path: "/api/v1/users/me", body: { selected_team_id: TID } },
     ]);
     // Inline products are server only; nothing is sent.
-    const n = seen.length;
+    const n = wire.seen.length;
     await expect(user.createCheckoutUrl({ product: product } as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    expect(seen).toHaveLength(n);
+    expect(wire.seen).toHaveLength(n);
   });
 });
 
@@ -270,28 +217,28 @@ describe("server app wire", () => {
     });
     const app = serverApp();
     const user = await app.getUser(UID);
-    expect(seen[0]).toMatchObject({ method: "GET", path: `/api/v1/users/${UID}` });
-    expect(seen[0]!.headers).toMatchObject(serverHeaders);
-    expect(seen[0]!.headers).not.toHaveProperty("x-stack-access-token");
+    expect(wire.seen[0]).toMatchObject({ method: "GET", path: `/api/v1/users/${UID}` });
+    expect(wire.seen[0]!.headers).toMatchObject(serverHeaders);
+    expect(wire.seen[0]!.headers).not.toHaveProperty("x-stack-access-token");
     expect(user).toMatchObject({ id: UID, serverMetadata: null, primaryEmailAuthEnabled: true });
     await app.createUser({ primaryEmail: "c@example.com", password: "pw-123456", primaryEmailAuthEnabled: true, displayName: "C" });
-    expect(seen[1]).toMatchObject({
+    expect(wire.seen[1]).toMatchObject({
       method: "POST",
       path: "/api/v1/users",
       body: { primary_email: "c@example.com", password: "pw-123456", primary_email_auth_enabled: true, display_name: "C" },
     });
-    expect(seen[1]!.headers["idempotency-key"]).toBeTruthy();
+    expect(wire.seen[1]!.headers["idempotency-key"]).toBeTruthy();
     const t = await app.getTeam(TID);
-    expect(seen[2]).toMatchObject({ method: "GET", path: `/api/v1/teams/${TID}` });
+    expect(wire.seen[2]).toMatchObject({ method: "GET", path: `/api/v1/teams/${TID}` });
     await app.createTeam({ displayName: "Acme", creatorUserId: UID });
-    expect(seen[3]).toMatchObject({ method: "POST", path: "/api/v1/teams", body: { display_name: "Acme", creator_user_id: UID } });
+    expect(wire.seen[3]).toMatchObject({ method: "POST", path: "/api/v1/teams", body: { display_name: "Acme", creator_user_id: UID } });
     await t!.addUser(UID);
-    expect(seen[4]).toMatchObject({ method: "POST", path: `/api/v1/team-memberships/${TID}/${UID}`, body: {} });
+    expect(wire.seen[4]).toMatchObject({ method: "POST", path: `/api/v1/team-memberships/${TID}/${UID}`, body: {} });
   });
 
   it("server items: GET then update-quantity with raw path and allow_negative always present", async () => {
     let quantity = 5;
-    answer = async (req) => {
+    wire.answer = async (req) => {
       const url = new URL(req.url);
       if (url.pathname.endsWith("/update-quantity")) {
         const { delta } = (await req.json()) as { delta: number };
@@ -306,16 +253,16 @@ describe("server app wire", () => {
     };
     const app = serverApp();
     const item = await app.getItem({ customCustomerId: "a/b", itemId: "credits" });
-    expect(seen[0]).toMatchObject({ method: "GET", path: "/api/v1/payments/items/custom/a%2Fb/credits" });
+    expect(wire.seen[0]).toMatchObject({ method: "GET", path: "/api/v1/payments/items/custom/a%2Fb/credits" });
     await item.increaseQuantity(2);
-    expect(seen[1]).toMatchObject({ method: "POST", path: "/api/v1/payments/items/custom/a/b/credits/update-quantity", query: { allow_negative: "false" }, body: { delta: 2 } });
-    expect(seen[1]!.headers).toMatchObject(serverHeaders);
+    expect(wire.seen[1]).toMatchObject({ method: "POST", path: "/api/v1/payments/items/custom/a/b/credits/update-quantity", query: { allow_negative: "false" }, body: { delta: 2 } });
+    expect(wire.seen[1]!.headers).toMatchObject(serverHeaders);
     expect(item.quantity).toBe(7);
     await item.decreaseQuantity(3);
-    expect(seen[3]).toMatchObject({ query: { allow_negative: "true" }, body: { delta: -3 } });
+    expect(wire.seen[3]).toMatchObject({ query: { allow_negative: "true" }, body: { delta: -3 } });
     expect(item.quantity).toBe(4);
     expect(await item.tryDecreaseQuantity(4)).toBe(true);
-    expect(seen[5]).toMatchObject({ query: { allow_negative: "false" }, body: { delta: -4 } });
+    expect(wire.seen[5]).toMatchObject({ query: { allow_negative: "false" }, body: { delta: -4 } });
     expect(item.quantity).toBe(0);
     expect(await item.tryDecreaseQuantity(1)).toBe(false);
     expect(item.quantity).toBe(0);
@@ -332,26 +279,26 @@ describe("server app wire", () => {
     const app = serverApp();
     const inline = { display_name: "Bonus Credits", customer_type: "user", server_only: true, stackable: false, prices: { manual: { USD: "0" } }, included_items: { credits: { quantity: 100 } } } as const;
     const user = (await app.getUser(UID))!;
-    seen.length = 0;
+    wire.seen.length = 0;
     await user.grantProduct({ productId: "prod_premium", quantity: 2 });
-    expect(seen[0]).toMatchObject({ method: "POST", path: `/api/v1/payments/products/user/${UID}`, body: { product_id: "prod_premium", quantity: 2 } });
+    expect(wire.seen[0]).toMatchObject({ method: "POST", path: `/api/v1/payments/products/user/${UID}`, body: { product_id: "prod_premium", quantity: 2 } });
     await user.grantProduct({ product: inline });
-    expect(seen[1]!.body).toEqual({ product_inline: inline });
+    expect(wire.seen[1]!.body).toEqual({ product_inline: inline });
     await app.grantProduct({ customCustomerId: "acme", productId: "prod_api" });
-    expect(seen[2]).toMatchObject({ path: "/api/v1/payments/products/custom/acme", body: { product_id: "prod_api" } });
+    expect(wire.seen[2]).toMatchObject({ path: "/api/v1/payments/products/custom/acme", body: { product_id: "prod_api" } });
     await app.listProducts({ customCustomerId: "acme", limit: 100 });
-    expect(seen[3]).toMatchObject({ method: "GET", query: { limit: "100" } });
+    expect(wire.seen[3]).toMatchObject({ method: "GET", query: { limit: "100" } });
     await user.createCheckoutUrl({ product: inline, returnUrl: "https://app.test/r" });
-    expect(seen[4]!.body).toEqual({ customer_type: "user", customer_id: UID, product_inline: inline, return_url: "https://app.test/r" });
+    expect(wire.seen[4]!.body).toEqual({ customer_type: "user", customer_id: UID, product_inline: inline, return_url: "https://app.test/r" });
     await app.createCheckoutUrl({ customCustomerId: "acme", productId: "prod_api" });
-    expect(seen[5]!.body).toEqual({ customer_type: "custom", customer_id: "acme", product_id: "prod_api" });
+    expect(wire.seen[5]!.body).toEqual({ customer_type: "custom", customer_id: "acme", product_id: "prod_api" });
   });
 
   it("getUser from a request: tokens sent with server access", async () => {
     route({ "GET /api/v1/users/me": serverUser });
     const user = await serverApp().getUser({ tokenStore: { headers: { "x-stack-auth": JSON.stringify(tokens) } }, or: "throw" });
     expect(user.id).toBe(UID);
-    expect(seen[0]!.headers).toMatchObject({ ...serverHeaders, "x-stack-access-token": "at_1", "x-stack-refresh-token": "rt_1" });
+    expect(wire.seen[0]!.headers).toMatchObject({ ...serverHeaders, "x-stack-access-token": "at_1", "x-stack-refresh-token": "rt_1" });
   });
 });
 
@@ -378,16 +325,16 @@ describe("known error mapping", () => {
     ["INVALID_SECRET_SERVER_KEY", { project_id: PID }, (_, s) => s.getItem({ userId: UID, itemId: "credits" })],
   ];
   async function itemOf(s: StackServerApp) {
-    const saved = answer;
-    answer = () => HttpResponse.json({ id: "credits", display_name: "Credits", quantity: -1 });
+    const saved = wire.answer;
+    wire.answer = () => HttpResponse.json({ id: "credits", display_name: "Credits", quantity: -1 });
     const item = await s.getItem({ userId: UID, itemId: "credits" });
-    answer = saved;
+    wire.answer = saved;
     return item;
   }
 
   it.each(cases)("%s", async (code, details, call) => {
     const e = knownErrorBody(code, details);
-    answer = (req) =>
+    wire.answer = (req) =>
       new URL(req.url).pathname === "/api/v1/users/me"
         ? HttpResponse.json(clientUser)
         : HttpResponse.json(e.body, { headers: { "x-stack-actual-status": String(e.status), "x-stack-known-error": code } });
