@@ -122,15 +122,15 @@ describe("non-suspending hooks", () => {
 });
 
 describe("deduplication", () => {
-  it("50 components reading the same item cause one request", async () => {
+  /** Renders 50 components reading the same item (live channel as given) and waits until all show it. */
+  async function renderFifty(live: false | undefined) {
     const { app, user, requests } = await setup(9);
     function One({ n }: { n: number }) {
       const item = useItem({ itemId: "credits", userId: user.id });
       return <li data-testid={`i${n}`}>{item.quantity}</li>;
     }
-    // Live channel off: only the hooks' own reads are counted here.
     render(
-      <StackProvider app={app} queryClient={new QueryClient()} live={false}>
+      <StackProvider app={app} queryClient={new QueryClient()} live={live}>
         <Suspense fallback="loading">
           <ul>
             {Array.from({ length: 50 }, (_, n) => (
@@ -142,31 +142,19 @@ describe("deduplication", () => {
     );
     await waitFor(() => expect(screen.getByTestId("i49").textContent).toBe("9"));
     expect(screen.getAllByText("9")).toHaveLength(50);
+    return () => reads(requests).filter((r) => r.includes("/payments/items/"));
+  }
+
+  it("50 components reading the same item cause one request", async () => {
+    // Live channel off: only the hooks' own reads are counted here.
+    const itemReads = await renderFifty(false);
     await new Promise((r) => setTimeout(r, 100));
-    expect(requests.filter((r) => r.includes("/payments/items/"))).toHaveLength(1);
+    expect(itemReads()).toHaveLength(1);
   });
 
   it("with the live channel on, 50 components share one topic: one read and one re-read on connect", async () => {
-    const { app, user, requests } = await setup(9);
-    function One({ n }: { n: number }) {
-      const item = useItem({ itemId: "credits", userId: user.id });
-      return <li data-testid={`i${n}`}>{item.quantity}</li>;
-    }
-    render(
-      <StackProvider app={app} queryClient={new QueryClient()}>
-        <Suspense fallback="loading">
-          <ul>
-            {Array.from({ length: 50 }, (_, n) => (
-              <One key={n} n={n} />
-            ))}
-          </ul>
-        </Suspense>
-      </StackProvider>,
-    );
-    await waitFor(() => expect(screen.getByTestId("i49").textContent).toBe("9"));
-    expect(screen.getAllByText("9")).toHaveLength(50);
+    const itemReads = await renderFifty(undefined);
     // One read for the 50 components, plus one re-read when the user's event stream first connects.
-    const itemReads = () => reads(requests).filter((r) => r.includes("/payments/items/"));
     await waitFor(() => expect(itemReads()).toHaveLength(2));
     await new Promise((r) => setTimeout(r, 100));
     expect(itemReads()).toHaveLength(2);

@@ -58,6 +58,12 @@ async function validateLevels(ctx: RequestContext, level: ConfigLevel, override:
 }
 
 /** Config and current-project routes for `project`. */
+/** Validates a level's new override against all levels, then stores it (inside the caller's transaction). */
+async function storeLevel(ctx: RequestContext, level: ConfigLevel, override: Record<string, unknown>): Promise<void> {
+  await validateLevels(ctx, level, override);
+  await setConfigOverride(ctx.db, ctx.projectId!, level, override);
+}
+
 export function createConfigRoutes(project: EmulatorProject): Route[] {
   return [
     {
@@ -86,11 +92,9 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         const level = levelParam(ctx);
         const body = parseWith(ctx, patchBodySchema, ctx.body, "body");
         const patch = parseOverrideJson(body.config_override_string);
-        await ctx.db.transaction(async () => {
-          const merged = mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch);
-          await validateLevels(ctx, level, merged);
-          await setConfigOverride(ctx.db, ctx.projectId!, level, merged);
-        });
+        await ctx.db.transaction(async () =>
+          storeLevel(ctx, level, mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch)),
+        );
         return { success: true };
       },
     },
@@ -103,10 +107,7 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         const body = parseWith(ctx, putBodySchema, ctx.body, "body");
         if (level === "branch" && body.source === undefined) throw ApiError.schema(ctx.method, ctx.url.pathname, ["body.source must be defined"]);
         const override = parseOverrideJson(body.config_string);
-        await ctx.db.transaction(async () => {
-          await validateLevels(ctx, level, override);
-          await setConfigOverride(ctx.db, ctx.projectId!, level, override);
-        });
+        await ctx.db.transaction(() => storeLevel(ctx, level, override));
         return { success: true };
       },
     },
@@ -121,8 +122,7 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         await ctx.db.transaction(async () => {
           const stored = await getConfigOverride(ctx.db, ctx.projectId!, level);
           const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !body.keys.some((r) => k === r || k.startsWith(`${r}.`))));
-          await validateLevels(ctx, level, kept);
-          await setConfigOverride(ctx.db, ctx.projectId!, level, kept);
+          await storeLevel(ctx, level, kept);
         });
         return { success: true };
       },

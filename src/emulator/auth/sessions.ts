@@ -91,6 +91,11 @@ function oauthError(status: number, error: string, description: string): Respons
 }
 
 /** Token-producing and session routes for `project`. */
+/** The answer of every sign-up and sign-in route: `{access_token, refresh_token, user_id}`. */
+function signInAnswer(session: { access_token: string; refresh_token: string }, userId: string) {
+  return { access_token: session.access_token, refresh_token: session.refresh_token, user_id: userId };
+}
+
 export function createSessionRoutes(project: EmulatorProject): Route[] {
   return [
     {
@@ -105,7 +110,7 @@ export function createSessionRoutes(project: EmulatorProject): Route[] {
           const user = await insertUser(ctx.db, projectId, { isAnonymous: true }, await ctx.now());
           const withTeam = await createPersonalTeamIfEnabled(ctx, projectId, config, user);
           const session = await createSession(ctx, projectId, config, withTeam);
-          return { access_token: session.access_token, refresh_token: session.refresh_token, user_id: user.id };
+          return signInAnswer(session, user.id);
         });
       },
     },
@@ -142,7 +147,7 @@ export function createSessionRoutes(project: EmulatorProject): Route[] {
             user = await createPersonalTeamIfEnabled(ctx, projectId, config, user);
           }
           const session = await createSession(ctx, projectId, config, user);
-          return { access_token: session.access_token, refresh_token: session.refresh_token, user_id: user.id };
+          return signInAnswer(session, user.id);
         });
       },
     },
@@ -165,7 +170,7 @@ export function createSessionRoutes(project: EmulatorProject): Route[] {
         if (user.totp_secret_base64 !== null)
           throw ApiError.known("MULTI_FACTOR_AUTHENTICATION_REQUIRED", { attempt_code: generateRefreshToken() });
         const session = await createSession(ctx, projectId, config, user);
-        return { access_token: session.access_token, refresh_token: session.refresh_token, user_id: user.id };
+        return signInAnswer(session, user.id);
       },
     },
     {

@@ -53,6 +53,19 @@ function teamIdParam(ctx: RequestContext): string {
 }
 
 /** Client: membership, then `permissionId` (recursively). No-op for server/admin. */
+/**
+ * The `user_id` of a list query (`/teams`, `/team-permissions`): clients must name themselves
+ * (`me` or their own id); servers may name anyone, or nobody (null).
+ */
+function listedUserId(ctx: RequestContext, raw: string | undefined, what: "teams" | "permissions"): string | null {
+  if (ctx.accessType !== "client") return raw === undefined ? null : resolveUserId(ctx, raw, "query.user_id");
+  const forbidden = `Client can only list ${what} for their own user. user_id must be either "me" or the ID of the current user`;
+  if (raw === undefined) throw ApiError.text(403, forbidden);
+  const userId = resolveUserId(ctx, raw, "query.user_id");
+  if (userId !== ctx.user?.id) throw ApiError.text(403, forbidden);
+  return userId;
+}
+
 async function ensureClientTeamPermission(ctx: RequestContext, config: ProjectConfig, teamId: string, permissionId: string): Promise<void> {
   if (ctx.accessType !== "client") return;
   const user = ctx.user;
@@ -150,15 +163,7 @@ export const teamRoutes: Route[] = [
     async handler(ctx) {
       const query = parseWith(ctx, listTeamsQuerySchema, Object.fromEntries(ctx.url.searchParams), "query");
       const projectId = ctx.projectId!;
-      let userId: string | null = null;
-      if (ctx.accessType === "client") {
-        const forbidden = 'Client can only list teams for their own user. user_id must be either "me" or the ID of the current user';
-        if (query.user_id === undefined) throw ApiError.text(403, forbidden);
-        userId = resolveUserId(ctx, query.user_id, "query.user_id");
-        if (userId !== ctx.user?.id) throw ApiError.text(403, forbidden);
-      } else if (query.user_id !== undefined) {
-        userId = resolveUserId(ctx, query.user_id, "query.user_id");
-      }
+      const userId = listedUserId(ctx, query.user_id, "teams");
       const rows =
         userId === null
           ? await ctx.db.query<TeamRow>("SELECT * FROM teams WHERE project_id = $1 ORDER BY created_at_millis, id", [projectId])
@@ -280,13 +285,7 @@ export const teamRoutes: Route[] = [
     async handler(ctx) {
       const query = parseWith(ctx, teamPermissionsQuerySchema, Object.fromEntries(ctx.url.searchParams), "query");
       const projectId = ctx.projectId!;
-      let userId: string | null = null;
-      if (ctx.accessType === "client") {
-        const forbidden = 'Client can only list permissions for their own user. user_id must be either "me" or the ID of the current user';
-        if (query.user_id === undefined) throw ApiError.text(403, forbidden);
-        userId = resolveUserId(ctx, query.user_id, "query.user_id");
-        if (userId !== ctx.user?.id) throw ApiError.text(403, forbidden);
-      } else if (query.user_id !== undefined) userId = resolveUserId(ctx, query.user_id, "query.user_id");
+      const userId = listedUserId(ctx, query.user_id, "permissions");
       let teamId: string | null = null;
       if (query.team_id !== undefined) {
         if (!isUuid(query.team_id)) throw ApiError.schema(ctx.method, ctx.url.pathname, ["query.team_id must be a valid UUID"]);

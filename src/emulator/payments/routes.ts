@@ -332,29 +332,26 @@ const invoicesRoute: Route = {
   },
 };
 
-const setupIntentRoute: Route = {
-  method: "POST",
-  path: "/payments/payment-method/:customer_type/:customer_id/setup-intent",
-  access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-    parseWith(ctx, emptyBodySchema, ctx.body, "body");
-    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
-    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
-  },
-};
+/**
+ * setup-intent and set-default need a Stripe account, which the emulated project never has: after
+ * the access checks they answer as the hosted API does for a project without Stripe (B.14, B.15).
+ */
+function paymentMethodRoute(action: "setup-intent" | "set-default", bodySchema: typeof emptyBodySchema | typeof setDefaultBodySchema): Route {
+  return {
+    method: "POST",
+    path: `/payments/payment-method/:customer_type/:customer_id/${action}`,
+    access: "client",
+    async handler(ctx) {
+      const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+      parseWith(ctx, bodySchema, ctx.body, "body");
+      await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
+      throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    },
+  };
+}
 
-const setDefaultRoute: Route = {
-  method: "POST",
-  path: "/payments/payment-method/:customer_type/:customer_id/set-default",
-  access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-    parseWith(ctx, setDefaultBodySchema, ctx.body, "body");
-    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
-    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
-  },
-};
+const setupIntentRoute = paymentMethodRoute("setup-intent", emptyBodySchema);
+const setDefaultRoute = paymentMethodRoute("set-default", setDefaultBodySchema);
 
 // ---- purchases (B.2 - B.5) ----
 
