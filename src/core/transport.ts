@@ -8,6 +8,7 @@
  */
 import { checkShape, type Shape } from "./wire-shape.js";
 import { StackPaymentsError, errorCodeIs, invalidArgument } from "./errors.js";
+import { IDEMPOTENCY_SUPPORTED_HEADER } from "./wire-constants.js";
 
 /** Version sent in `x-stack-client-version` (`js stack-payments@<version>`); kept equal to package.json by a test. */
 export const SDK_VERSION = "0.1.0";
@@ -15,8 +16,6 @@ export const SDK_VERSION = "0.1.0";
 /** Default total time budget of one SDK call, retries included. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-// Copied from src/emulator/defaults.ts: the core must not import the emulator.
-const IDEMPOTENCY_SUPPORTED_HEADER = "x-stack-idempotency-supported";
 
 /** HTTP methods the SDK uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

@@ -10,7 +10,4 @@ export const DEFAULT_PROJECT = {
   superSecretAdminKey: "sak_devkeysak000000000000000000000000000000000001",
 } as const;
 
-/** Response header every emulator answer carries: the server honours `Idempotency-Key`. */
-export const IDEMPOTENCY_SUPPORTED_HEADER = "x-stack-idempotency-supported";
-/** Response header on a write that carried `Idempotency-Key`: `applied` the first time, `replayed` after. */
-export const IDEMPOTENCY_RESULT_HEADER = "x-stack-idempotency";
+export { IDEMPOTENCY_RESULT_HEADER, IDEMPOTENCY_SUPPORTED_HEADER } from "../core/wire-constants.js";

@@ -10,6 +10,7 @@ import type { Db } from "./db.js";
 import { DEFAULT_PROJECT, IDEMPOTENCY_RESULT_HEADER, IDEMPOTENCY_SUPPORTED_HEADER } from "./defaults.js";
 import { ApiError, type AccessType, type RequestContext, type RequestUser, type Route } from "./http.js";
 import { withIdempotency, wantsIdempotency } from "./idempotency.js";
+import { REQUEST_HEADER_NAMES, RESPONSE_HEADER_NAMES } from "../core/wire-constants.js";
 import { getProjectConfig } from "./project-config.js";
 
 /** The emulated project: id, name and keys. */
@@ -18,27 +19,6 @@ export type EmulatorProject = { -readonly [K in keyof typeof DEFAULT_PROJECT]: s
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const REQUEST_HEADER_NAMES = [
-  "project-id",
-  "branch-id",
-  "access-type",
-  "publishable-client-key",
-  "secret-server-key",
-  "super-secret-admin-key",
-  "admin-access-token",
-  "access-token",
-  "refresh-token",
-  "allow-anonymous-user",
-  "allow-restricted-user",
-  "client-version",
-  "override-error-status",
-  "random-nonce",
-  "auth",
-  "development-override-key",
-  "disable-artificial-development-delay",
-  "development-disable-extended-logging",
-];
-const RESPONSE_HEADER_NAMES = ["actual-status", "known-error", "request-id"];
 
 const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
