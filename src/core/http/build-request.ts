@@ -100,11 +100,7 @@ export function apiHeaders(config: HeaderConfig, call: HeaderCall): Headers {
 export function enforceOwnHeaders(request: Request, own: Headers, origin: string, what: string): void {
   const target = new URL(request.url).origin;
   if (target !== origin) {
-    throw new StackPaymentsError({
-      code: "CONFIGURATION_ERROR",
-      message: `A beforeRequest hook sent ${what} to ${target}, but the SDK only sends its credentials to the API's origin ${origin}. Nothing was sent.`,
-      details: { origin, target },
-    });
+    throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `A beforeRequest hook sent ${what} to ${target}; the SDK only sends to ${origin}. Nothing was sent.` });
   }
   for (const name of PROTECTED_HEADERS) {
     const value = own.get(name);

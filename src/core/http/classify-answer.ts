@@ -14,8 +14,8 @@ import { isTimeoutError } from "ky";
  */
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-/** How much of an error answer's body becomes the error message (the rest is dropped). */
-const ERROR_TEXT_BYTES = 64 * 1024;
+/** The end of every message about a write whose fate is unknown. */
+const MAYBE_APPLIED = "it may or may not have been applied. Read the current state before trying again.";
 
 /** The call an answer belongs to, as messages and the outcome rules need it. */
 export interface CallInfo {
@@ -70,44 +70,36 @@ export function normalizeAnswer(response: Response, request: { method: string; u
 
 function redirectError(response: Response, request: { method: string; url: string }): StackPaymentsError {
   const from = new URL(request.url);
-  const raw = response.headers.get("location");
+  const location = response.headers.get("location");
   let to: URL | undefined;
   try {
-    to = raw === null ? undefined : new URL(raw, from);
+    // A browser hides the target of a redirect it did not follow (an opaque redirect).
+    if (location !== null) to = new URL(location, from);
   } catch {
     // an unparsable Location is reported as hidden
   }
-  const what = `${request.method} ${from.pathname}`;
-  let message: string;
-  if (!to) {
-    message = `The API answered ${what} with a redirect whose target is not visible here. The SDK never follows redirects, so nothing was sent there.`;
-  } else if (to.origin !== from.origin) {
-    message = `The API answered ${what} with a redirect (${response.status}) to another origin, ${to.origin}. The SDK never follows it: no key, token or body was sent there. If ${to.origin} is your API, set baseUrl to it.`;
-  } else {
-    message = `The API answered ${what} with a redirect (${response.status}) to ${to.pathname}${to.search} on the same origin. The API never redirects its routes, so a proxy or the baseUrl (${from.origin}) is wrong; nothing was resent.`;
-  }
+  const elsewhere = to && to.origin !== from.origin;
   return new StackPaymentsError({
     code: "UNEXPECTED_REDIRECT",
     ...(response.status ? { status: response.status } : {}),
-    message,
-    details: { method: request.method, url: request.url, location: to?.href ?? null, sameOrigin: to ? to.origin === from.origin : null },
+    message: `The API answered ${request.method} ${from.pathname} with a redirect${to ? ` to ${to.href}` : ""}. The SDK never follows redirects: nothing was sent there.${elsewhere ? ` If ${to!.origin} is your API, set baseUrl to it.` : ""}`,
+    details: { location: to?.href ?? null, sameOrigin: to ? !elsewhere : null },
   });
 }
 
 /**
- * Reads a body as text, at most `limit` bytes: past that, `"throw"` refuses the answer with
- * `RESPONSE_TOO_LARGE` and `"truncate"` keeps what was read; either way the rest is never downloaded.
+ * Reads a body as text, refusing it with `RESPONSE_TOO_LARGE` once its `content-length` or its
+ * running byte count passes `limit`; the rest is never downloaded.
  */
-export async function readText(response: Response, limit: number, what: string, overflow: "throw" | "truncate" = "throw"): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? 0);
+export async function readText(response: Response, limit: number, what: string): Promise<string> {
   const tooLarge = () =>
     new StackPaymentsError({
       code: "RESPONSE_TOO_LARGE",
       status: response.status,
       message: `The API's answer to ${what} is larger than the SDK's limit of ${limit} bytes; it was not read.`,
-      details: { limit, ...(declared ? { contentLength: declared } : {}) },
+      details: { limit },
     });
-  if (declared > limit && overflow === "throw") {
+  if (Number(response.headers.get("content-length")) > limit) {
     void response.body?.cancel().catch(() => {});
     throw tooLarge();
   }
@@ -115,19 +107,15 @@ export async function readText(response: Response, limit: number, what: string, 
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = "";
-  let size = 0;
-  for (;;) {
+  for (let size = 0; ; ) {
     const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
+    if (done) return text + decoder.decode();
+    if ((size += value.byteLength) > limit) {
       void reader.cancel().catch(() => {});
-      if (overflow === "throw") throw tooLarge();
-      return text + decoder.decode(value.subarray(0, value.byteLength - (size - limit)));
+      throw tooLarge();
     }
     text += decoder.decode(value, { stream: true });
   }
-  return text + decoder.decode();
 }
 
 /** Parses a 2xx body as JSON (empty → `{}`); anything else is `RESPONSE_VALIDATION_ERROR` saying what came instead. */
@@ -136,11 +124,10 @@ export function parseJson(text: string, response: Response, what: string): unkno
   try {
     return JSON.parse(text);
   } catch (cause) {
-    const type = response.headers.get("content-type") ?? "none";
-    const start = text.slice(0, 60).replace(/\s+/g, " ");
+    const type = response.headers.get("content-type");
     throw new StackPaymentsError({
       code: "RESPONSE_VALIDATION_ERROR",
-      message: `The API's answer to ${what} is not JSON (content-type ${type}, starting ${JSON.stringify(start)}). Check that baseUrl points at the Stack API, not at a web page.`,
+      message: `The API's answer to ${what} is not JSON (content-type ${type}): is baseUrl the Stack API, not a web page? It starts: ${text.slice(0, 60)}`,
       details: { path: "", contentType: type },
       cause,
     });
@@ -171,7 +158,7 @@ export function validationError(what: string, path: string, problem: string): St
 export async function answerError(response: Response, call: CallInfo, maybeApplied: boolean): Promise<StackPaymentsError> {
   const status = response.status;
   const what = `${call.method} ${call.path}`;
-  const text = await readText(response, ERROR_TEXT_BYTES, what, "truncate").catch(() => "");
+  const text = await readText(response, MAX_RESPONSE_BYTES, what).catch(() => "");
   const knownCode = answerHeader(response, "known-error");
   if (knownCode) {
     let body: { code?: unknown; details?: unknown; error?: unknown } = {};
@@ -194,7 +181,7 @@ export async function answerError(response: Response, call: CallInfo, maybeAppli
     return new StackPaymentsError({
       code: "OUTCOME_UNKNOWN",
       status,
-      message: `${what} was sent but the server answered ${status}${inProgress ? " (an earlier attempt is still being processed)" : ""}; it may or may not have been applied. Read the current state before trying again.`,
+      message: `${what} was answered ${status}${inProgress ? " (an earlier attempt is still in progress)" : ""}; ${MAYBE_APPLIED}`,
       details: { ...details, status },
     });
   }
@@ -221,51 +208,22 @@ export function nothingSent(error: unknown): boolean {
   return false;
 }
 
-/** True for `localhost`, `*.localhost`, 127.x.x.x and `[::1]`: where the emulator would run. */
-function isLocal(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === "localhost" || host.endsWith(".localhost") || host.startsWith("127.") || host === "[::1]" || host === "0.0.0.0";
-}
-
-function describeCause(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error as { message?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (typeof e.message === "string" && e.message) parts.push(e.message);
-    if (typeof e.code === "string" && !parts.some((p) => p.includes(e!.code as string))) parts.push(e.code);
-  }
-  return parts.join(": ") || String(error);
-}
+/** A URL where the emulator would run: localhost, 127.x.x.x, [::1]. */
+const LOCAL = /^https?:\/\/(localhost|[^/]*\.localhost|127\.|\[::1\]|0\.0\.0\.0)[:/]/;
 
 /**
  * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time, else
  * `OUTCOME_UNKNOWN` for a write that may have reached the server, else `NETWORK_ERROR` naming the
  * URL (and, for a local URL nobody listens on, how to start the emulator).
  */
-export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean, attemptTimeoutMs: number | undefined): StackPaymentsError {
+export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean): StackPaymentsError {
   const what = `${call.method} ${call.path}`;
-  const outcomeUnknown = call.write && maybeApplied;
-  if (isTimeoutError(error)) {
-    return new StackPaymentsError({
-      code: "TIMEOUT",
-      message: `An attempt at ${what} did not get an answer within ${attemptTimeoutMs} ms${outcomeUnknown ? "; it may or may not have been applied" : ""}.`,
-      details: { attemptTimeoutMs, ...(outcomeUnknown ? { outcomeUnknown: true } : {}) },
-      cause: error,
-    });
-  }
-  if (outcomeUnknown) {
-    return new StackPaymentsError({
-      code: "OUTCOME_UNKNOWN",
-      message: `${what} was sent to ${call.url} but no answer arrived (${describeCause(error)}); it may or may not have been applied. Read the current state before trying again.`,
-      details: { method: call.method, path: call.path },
-      cause: error,
-    });
-  }
-  const refused = nothingSent(error);
-  const hint = refused && isLocal(call.url) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
-  return new StackPaymentsError({
-    code: "NETWORK_ERROR",
-    message: `${what} failed: ${call.url} could not be reached (${describeCause(error)}).${hint}`,
-    details: { method: call.method, path: call.path, url: call.url, nothingSent: refused },
-    cause: error,
-  });
+  const unknown = call.write && maybeApplied;
+  const cause = error as { message?: string; cause?: { code?: string; message?: string } };
+  const why = cause.cause?.code ?? cause.cause?.message ?? cause.message;
+  const details: Record<string, unknown> = { method: call.method, path: call.path, url: call.url, ...(unknown ? { outcomeUnknown: true } : {}) };
+  if (isTimeoutError(error)) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
+  if (unknown) return new StackPaymentsError({ code: "OUTCOME_UNKNOWN", message: `${what} got no answer (${why}); ${MAYBE_APPLIED}`, details, cause });
+  const hint = nothingSent(error) && LOCAL.test(call.url) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
+  return new StackPaymentsError({ code: "NETWORK_ERROR", message: `${what} failed: ${call.url} could not be reached (${why}).${hint}`, details, cause });
 }

@@ -38,7 +38,7 @@ export async function withDeadline<R>(
   const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) throw invalidArgument("timeoutMs", `expected a number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
   const outer = callOptions?.signal;
-  if (outer?.aborted) throw abortedError(outer.reason, false);
+  if (outer?.aborted) throw new StackPaymentsError({ code: "ABORTED", message: "The request was aborted by the caller.", details: {}, cause: outer.reason });
   const controller = new AbortController();
   let reason: "timeout" | "aborted" | undefined;
   const stop = (why: "timeout" | "aborted") => {
@@ -56,28 +56,17 @@ export async function withDeadline<R>(
   try {
     return await Promise.race([run({ signal: controller.signal, at: timer === undefined ? Infinity : Date.now() + timeoutMs }), aborted]);
   } catch (error) {
-    if (reason === "aborted") throw abortedError(error, outcomeUnknown());
-    if (reason === "timeout") {
-      const unknown = outcomeUnknown();
-      throw new StackPaymentsError({
-        code: "TIMEOUT",
-        message: `The request did not complete within ${timeoutMs} ms${unknown ? "; it may or may not have been applied" : ""}.`,
-        details: { timeoutMs, ...(unknown ? { outcomeUnknown: true } : {}) },
-        cause: error,
-      });
-    }
-    throw error;
+    if (!reason) throw error;
+    const timeout = reason === "timeout";
+    throw new StackPaymentsError({
+      code: timeout ? "TIMEOUT" : "ABORTED",
+      message: timeout ? `The request did not complete within ${timeoutMs} ms.` : "The request was aborted by the caller.",
+      // A write cut short on the wire may or may not have been applied.
+      details: { ...(timeout ? { timeoutMs } : {}), ...(outcomeUnknown() ? { outcomeUnknown: true } : {}) },
+      cause: error,
+    });
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     outer?.removeEventListener("abort", onAbort);
   }
-}
-
-function abortedError(cause: unknown, outcomeUnknown: boolean): StackPaymentsError {
-  return new StackPaymentsError({
-    code: "ABORTED",
-    message: `The request was aborted by the caller${outcomeUnknown ? "; it may or may not have been applied" : ""}.`,
-    details: outcomeUnknown ? { outcomeUnknown: true } : {},
-    cause,
-  });
 }

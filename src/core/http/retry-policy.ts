@@ -4,7 +4,6 @@
  * module only answers "may this failure be repeated?".
  */
 import { isHTTPError, isTimeoutError, type RetryOptions as KyRetryOptions } from "ky";
-import { invalidArgument, isStackPaymentsError } from "../errors.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../wire-constants.js";
 import { answerHeader, isInProgressAnswer, nothingSent } from "./classify-answer.js";
 
@@ -43,20 +42,21 @@ export interface RetryCall {
   remainingMs(): number;
 }
 
-const RAW = Symbol.for("stack-payments.raw-error");
+const NETWORK_FAILURES = new WeakSet<object>();
 
 /**
- * Marks an error thrown by a hook (ours or the user's) or a token store: it is not about the
- * network, so it is never retried and reaches the caller unchanged.
+ * Marks what the fetch itself threw (refused, reset, DNS, aborted): the only errors besides
+ * timeouts and HTTP answers the policy may retry. Anything else (a hook's, a token store's, the
+ * SDK's own checks) is never retried and reaches the caller unchanged.
  */
-export function markRaw(error: unknown): unknown {
-  if (typeof error === "object" && error !== null) (error as Record<symbol, unknown>)[RAW] = true;
+export function markNetworkFailure(error: unknown): unknown {
+  if (typeof error === "object" && error !== null) NETWORK_FAILURES.add(error);
   return error;
 }
 
-/** True for an error marked by {@link markRaw}. */
-export function isRaw(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[RAW] === true;
+/** True for an error marked by {@link markNetworkFailure}. */
+export function isNetworkFailure(error: unknown): boolean {
+  return typeof error === "object" && error !== null && NETWORK_FAILURES.has(error);
 }
 
 /**
@@ -66,7 +66,6 @@ export function isRaw(error: unknown): boolean {
  * progress" 409: when repeatable, with the same key. Known errors and plain 4xx answers: never.
  */
 export function mayRetry(error: unknown, call: RetryCall): boolean {
-  if (isRaw(error) || isStackPaymentsError(error)) return false;
   if (isHTTPError(error)) {
     const response = error.response;
     if (answerHeader(response, "known-error")) return false;
@@ -75,31 +74,18 @@ export function mayRetry(error: unknown, call: RetryCall): boolean {
     return response.status >= 500 && call.repeatable();
   }
   if (isTimeoutError(error)) return call.repeatable();
-  return nothingSent(error) || call.repeatable();
+  return isNetworkFailure(error) && (nothingSent(error) || call.repeatable());
 }
 
 /** Statuses ky may retry (the policy above narrows them per call); `Retry-After` is honoured on all. */
 const RETRY_STATUSES = [409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 
-/** Checks the options once, when the app is built: a bad value names itself instead of misbehaving later. */
-export function checkRetryOptions(options: RetryOptions | false | undefined): RetryOptions {
-  const retry = options === false ? { attempts: 1 } : (options ?? {});
-  const check = (name: keyof RetryOptions, ok: (v: number) => boolean, expected: string) => {
-    const value = retry[name];
-    if (value !== undefined && !(typeof value === "number" && ok(value))) throw invalidArgument(`retry.${name}`, `expected ${expected}, got ${String(value)}`);
-  };
-  check("attempts", (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
-  check("baseDelayMs", (v) => v >= 0, "a number of milliseconds ≥ 0");
-  check("maxDelayMs", (v) => v >= 0, "a number of milliseconds ≥ 0");
-  check("attemptTimeoutMs", (v) => v > 0 && v <= 2_147_483_647, "a number of milliseconds > 0");
-  return retry;
-}
-
 /**
  * ky's retry options for one call: every method is handed to `decide` (ky alone would never retry
  * a POST), which returns whether this failure may be repeated; ky then waits and counts.
  */
-export function kyRetryOptions(retry: RetryOptions, decide: (error: unknown) => boolean): KyRetryOptions {
+export function kyRetryOptions(options: RetryOptions | false | undefined, decide: (error: unknown) => boolean): KyRetryOptions {
+  const retry = options === false ? { attempts: 1 } : (options ?? {});
   const maxDelay = retry.maxDelayMs ?? 20_000;
   const baseDelay = retry.baseDelayMs ?? 1000;
   return {

@@ -5,9 +5,9 @@
  * per call, redirects refused and answers capped. `request`, `refreshAccessToken` and `openStream`
  * share one path ({@link send}), so every rule holds for all three.
  */
-import ky, { HTTPError, isForceRetryError, isHTTPError, type AfterResponseHook, type BeforeErrorHook, type BeforeRequestHook, type BeforeRetryHook, type Hooks, type KyRequest } from "ky";
+import ky, { HTTPError, isForceRetryError, isHTTPError, isTimeoutError, type AfterResponseHook, type BeforeErrorHook, type BeforeRequestHook, type BeforeRetryHook, type KyRequest } from "ky";
 import type { Shape } from "../wire-shape.js";
-import { StackPaymentsError, errorCodeIs, invalidArgument, isStackPaymentsError } from "../errors.js";
+import { StackPaymentsError, errorCodeIs, invalidArgument } from "../errors.js";
 import { IDEMPOTENCY_SUPPORTED_HEADER } from "../wire-constants.js";
 import { NO_TOKENS, apiHeaders, apiUrl, enforceOwnHeaders, randomId, type AccessType, type SessionTokens } from "./build-request.js";
 import {
@@ -24,7 +24,7 @@ import {
   validationError,
   type CallInfo,
 } from "./classify-answer.js";
-import { checkRetryOptions, isRaw, kyRetryOptions, markRaw, mayRetry, type RetryOptions } from "./retry-policy.js";
+import { isNetworkFailure, kyRetryOptions, markNetworkFailure, mayRetry, type RetryOptions } from "./retry-policy.js";
 import { withDeadline, type CallOptions } from "./deadline.js";
 
 /** HTTP methods the SDK uses. */
@@ -141,29 +141,18 @@ interface CallState {
 
 type UserHooks = { [K in keyof TransportHooks]-?: NonNullable<TransportHooks[K]> };
 
-const HOOK_NAMES = ["beforeRequest", "afterResponse", "beforeRetry", "beforeError"] as const;
-
-function checkHooks(hooks: TransportHooks | undefined): UserHooks {
+/** Copies the user's hook lists; an unknown hook name is refused (ky would ignore it silently). */
+function checkHooks(hooks: TransportHooks = {}): UserHooks {
   const out: UserHooks = { beforeRequest: [], afterResponse: [], beforeRetry: [], beforeError: [] };
-  if (hooks === undefined) return out;
-  if (typeof hooks !== "object" || hooks === null) throw invalidArgument("hooks", "expected an object of ky hook arrays");
-  for (const [name, list] of Object.entries(hooks)) {
-    if (!(HOOK_NAMES as readonly string[]).includes(name)) throw invalidArgument(`hooks.${name}`, `unknown hook; expected one of ${HOOK_NAMES.join(", ")}`);
-    if (list === undefined) continue;
-    if (!Array.isArray(list) || !list.every((f) => typeof f === "function")) throw invalidArgument(`hooks.${name}`, "expected an array of functions");
-    (out as Record<string, unknown>)[name] = [...(list as unknown[])];
+  for (const name in hooks) {
+    if (!(name in out)) throw invalidArgument(`hooks.${name}`, "expected beforeRequest, afterResponse, beforeRetry or beforeError");
+    (out as Record<string, unknown[]>)[name] = [...((hooks as Record<string, unknown[] | undefined>)[name] ?? [])];
   }
   return out;
 }
 
-/** Runs a user hook; what it throws is passed through unchanged and never retried. */
-async function runUserHook<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw markRaw(error);
-  }
-}
+/** What `perform` may answer instead of a result: send the call once more. */
+const AGAIN = Symbol("again");
 
 /**
  * Creates the transport of one app instance. State (whether the server honours idempotency keys)
@@ -176,88 +165,15 @@ export function createTransport(options: TransportOptions): Transport {
     origin = new URL(baseUrl, globalThis.location?.href).origin;
     new Headers(options.extraRequestHeaders);
   } catch (cause) {
-    throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `Invalid baseUrl or extraRequestHeaders: ${(cause as Error).message}`, cause });
+    throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `Bad baseUrl or extraRequestHeaders: ${String(cause)}`, cause });
   }
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const retry = checkRetryOptions(options.retry);
+  const retry = options.retry || {};
   const hooks = checkHooks(options.hooks);
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   let idempotencySupported = false;
   // Cloudflare Workers reject these RequestInit fields; the official SDK leaves them out there too.
   const fetchInit: RequestInit = "WebSocketPair" in globalThis ? {} : { credentials: "omit", cache: "no-store" };
-
-  function callHooks(call: Call, state: CallState, signal: AbortSignal, repeatable: () => boolean): Hooks {
-    const what = `${call.method} ${call.path}`;
-    return {
-      // One hook of ours around the user's: ky stops at the first hook that returns a Request, and
-      // the SDK's own headers must be put back after every user hook.
-      beforeRequest: [
-        async (request, kyOptions, hookState) => {
-          let own: Headers;
-          try {
-            const tokens = call.session ? await call.session.getTokens({ signal }) : NO_TOKENS;
-            state.accessToken = tokens.accessToken;
-            own = call.headers(tokens);
-          } catch (error) {
-            throw markRaw(error);
-          }
-          for (const [name, value] of own) request.headers.set(name, value);
-          let current: Request = request;
-          for (const hook of hooks.beforeRequest) {
-            const result = await runUserHook(() => hook(current as KyRequest, kyOptions, hookState));
-            if (result instanceof Response) return result;
-            if (result instanceof Request) {
-              current = result;
-              break;
-            }
-          }
-          try {
-            enforceOwnHeaders(current, own, origin, what);
-          } catch (error) {
-            throw markRaw(error);
-          }
-          return current === request ? undefined : current;
-        },
-      ],
-      afterResponse: [
-        (request, _options, response) => {
-          const normalized = normalizeAnswer(response, request, true);
-          return normalized === response ? undefined : normalized;
-        },
-        ...hooks.afterResponse.map((hook): AfterResponseHook => (request, kyOptions, response, hookState) => runUserHook(() => hook(request, kyOptions, response, hookState))),
-      ],
-      beforeRetry: [
-        async (retryState) => {
-          // ky skips the policy for a retry forced by an afterResponse hook: check it here.
-          if (isForceRetryError(retryState.error) && !repeatable()) {
-            throw markRaw(
-              new StackPaymentsError({
-                code: "CONFIGURATION_ERROR",
-                message: `An afterResponse hook asked to retry ${what}, which is not safe to repeat: it was answered and may have been applied.`,
-              }),
-            );
-          }
-          for (const hook of hooks.beforeRetry) {
-            const result = await runUserHook(() => hook(retryState));
-            // ky.stop would resolve the call with nothing; the call fails with the attempt's error instead.
-            if (result === ky.stop) throw retryState.error;
-            if (result instanceof Request || result instanceof Response) return result;
-          }
-          return undefined;
-        },
-      ],
-      // A copy: the SDK still reads the original's body for the known error.
-      beforeError: hooks.beforeError.map((hook): BeforeErrorHook => async (error, hookState) => {
-        const copy = new HTTPError(error.response.clone(), error.request, error.options);
-        try {
-          await runUserHook(() => hook(copy, hookState));
-        } finally {
-          void copy.response.body?.cancel().catch(() => {});
-        }
-        return error;
-      }),
-    };
-  }
 
   /** The one path every request takes: ky with the policy's hooks, retry options and fetch. */
   function send(call: Call, state: CallState, signal: AbortSignal): Promise<Response> {
@@ -272,8 +188,62 @@ export function createTransport(options: TransportOptions): Transport {
       signal,
       timeout: call.stream ? false : (retry.attemptTimeoutMs ?? false),
       throwHttpErrors: !call.stream,
-      retry: call.stream ? 0 : kyRetryOptions(retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() })),
-      hooks: callHooks(call, state, signal, repeatable),
+      retry: call.stream ? 0 : kyRetryOptions(options.retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() })),
+      hooks: {
+        // One hook of ours around the user's: ky stops at the first hook that returns a Request,
+        // and the SDK's own headers must be put back after every user hook.
+        beforeRequest: [
+          async (request, kyOptions, hookState) => {
+            const tokens = call.session ? await call.session.getTokens({ signal }) : NO_TOKENS;
+            state.accessToken = tokens.accessToken;
+            const own = call.headers(tokens);
+            for (const [name, value] of own) request.headers.set(name, value);
+            let current: Request = request;
+            for (const hook of hooks.beforeRequest) {
+              const result = await hook(current as KyRequest, kyOptions, hookState);
+              if (result instanceof Response) return result;
+              if (result instanceof Request) {
+                current = result;
+                break;
+              }
+            }
+            enforceOwnHeaders(current, own, origin, `${call.method} ${call.path}`);
+            return current === request ? undefined : current;
+          },
+        ],
+        afterResponse: [
+          (request, _options, response) => {
+            const normalized = normalizeAnswer(response, request, true);
+            return normalized === response ? undefined : normalized;
+          },
+          ...hooks.afterResponse,
+        ],
+        beforeRetry: [
+          async (retryState) => {
+            // ky skips the policy for a retry forced by an afterResponse hook: check it here.
+            if (isForceRetryError(retryState.error) && !repeatable()) {
+              throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `A hook asked to retry ${call.method} ${call.path}, which is not safe to repeat.` });
+            }
+            for (const hook of hooks.beforeRetry) {
+              const result = await hook(retryState);
+              // ky.stop would resolve the call with nothing; the call fails with the attempt's error instead.
+              if (result === ky.stop) throw retryState.error;
+              if (result instanceof Request || result instanceof Response) return result;
+            }
+            return undefined;
+          },
+        ],
+        // A copy: the SDK still reads the original's body for the known error.
+        beforeError: hooks.beforeError.map((hook): BeforeErrorHook => async (error, hookState) => {
+          const copy = new HTTPError(error.response.clone(), error.request, error.options);
+          try {
+            await hook(copy, hookState);
+          } finally {
+            void copy.response.body?.cancel().catch(() => {});
+          }
+          return error;
+        }),
+      },
       fetch: async (input, init) => {
         state.inFlight = true;
         try {
@@ -283,7 +253,7 @@ export function createTransport(options: TransportOptions): Transport {
           return response;
         } catch (error) {
           if (call.write && !nothingSent(error)) state.maybeApplied = true;
-          throw error;
+          throw markNetworkFailure(error);
         } finally {
           state.inFlight = false;
         }
@@ -291,29 +261,42 @@ export function createTransport(options: TransportOptions): Transport {
     });
   }
 
-  /** Sends `call` and returns its answer, 2xx or not; a call that got no answer throws its mapped error. */
-  async function exchange(call: Call, state: CallState, signal: AbortSignal): Promise<Response> {
-    try {
-      // A Response returned by a beforeRetry hook skipped the afterResponse hooks: normalize it here.
-      return normalizeAnswer(await send(call, state, signal), call);
-    } catch (error) {
-      if (isHTTPError(error)) return error.response;
-      if (isRaw(error) || isStackPaymentsError(error)) throw error;
-      if (isForceRetryError(error)) {
-        throw new StackPaymentsError({
-          code: "HTTP_ERROR",
-          message: `An afterResponse hook asked to retry ${call.method} ${call.path} after its last attempt.`,
-          details: { method: call.method, path: call.path },
-          cause: error,
-        });
+  /**
+   * Runs one call under its deadline: sends it, reads a 2xx answer into `accept`, and hands any
+   * other answer's error to `recover`, which returns a result, {@link AGAIN}, or undefined (throw).
+   * A call that got no answer rejects with its mapped error; errors thrown by hooks, token stores
+   * and the SDK's own checks pass through unchanged.
+   */
+  function perform<T>(
+    call: Call,
+    callOptions: CallOptions | undefined,
+    accept: (body: unknown, what: string) => T,
+    recover: (error: StackPaymentsError, state: CallState) => T | typeof AGAIN | undefined,
+  ): Promise<T> {
+    const what = `${call.method} ${call.path}`;
+    const state: CallState = { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity };
+    return withDeadline(callOptions, options.timeoutMs, () => call.write && (state.maybeApplied || state.inFlight), async ({ signal, at }) => {
+      state.deadlineAt = at;
+      for (;;) {
+        let response: Response;
+        try {
+          // A Response returned by a beforeRetry hook skipped the afterResponse hooks: normalize it here.
+          response = normalizeAnswer(await send(call, state, signal), call);
+        } catch (error) {
+          if (isHTTPError(error)) response = error.response;
+          else if (isNetworkFailure(error) || isTimeoutError(error)) throw failureError(error, call, state.maybeApplied);
+          else throw error;
+        }
+        if (response.ok) return accept(parseJson(await readText(response, maxResponseBytes, what), response, what), what);
+        const error = await answerError(response, call, state.maybeApplied);
+        const next = recover(error, state);
+        if (next === undefined) throw error;
+        if (next !== AGAIN) return next;
       }
-      throw failureError(error, call, state.maybeApplied, retry.attemptTimeoutMs);
-    }
+    });
   }
 
-  const newState = (): CallState => ({ maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity });
-
-  async function request<T>(req: ApiRequest<T>): Promise<T> {
+  function request<T>(req: ApiRequest<T>): Promise<T> {
     const write = req.method === "POST" || req.method === "PATCH";
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const sentKey = write && options.idempotencyKeys === true;
@@ -328,29 +311,25 @@ export function createTransport(options: TransportOptions): Transport {
       idempotencyKey: sentKey ? randomId() : undefined,
       headers: (tokens) => apiHeaders(options, { accessType: req.accessType, tokens, json: body !== undefined, idempotencyKey: call.idempotencyKey }),
     };
-    const what = `${req.method} ${req.path}`;
-    const state = newState();
-    return withDeadline(req.options, options.timeoutMs, () => write && (state.maybeApplied || state.inFlight), async ({ signal, at }) => {
-      state.deadlineAt = at;
-      for (let tokenRetried = false; ; tokenRetried = true) {
-        const response = await exchange(call, state, signal);
-        if (response.ok) return validate(req.schema, parseJson(await readText(response, maxResponseBytes, what), response, what), what);
-        const error = await answerError(response, call, state.maybeApplied);
-        if (!tokenRetried && req.session && state.accessToken && errorCodeIs(error.code, "INVALID_ACCESS_TOKEN")) {
-          // The official SDK's rule: drop the rejected token, refresh, try once more. The refused
-          // attempt applied nothing, so a fresh key cannot replay its stored refusal.
-          req.session.invalidateAccessToken(state.accessToken);
-          if (call.idempotencyKey) call.idempotencyKey = randomId();
-          continue;
-        }
-        throw error;
-      }
-    });
+    let tokenRetried = false;
+    return perform(
+      call,
+      req.options,
+      (value, what) => validate(req.schema, value, what),
+      (error, state) => {
+        if (tokenRetried || !req.session || !state.accessToken || !errorCodeIs(error.code, "INVALID_ACCESS_TOKEN")) return undefined;
+        // The official SDK's rule: drop the rejected token, refresh, try once more. The refused
+        // attempt applied nothing, so a fresh key cannot replay its stored refusal.
+        tokenRetried = true;
+        req.session.invalidateAccessToken(state.accessToken);
+        if (call.idempotencyKey) call.idempotencyKey = randomId();
+        return AGAIN;
+      },
+    );
   }
 
-  async function refreshAccessToken(refreshToken: string, callOptions?: CallOptions): Promise<string | null> {
+  function refreshAccessToken(refreshToken: string, callOptions?: CallOptions): Promise<string | null> {
     const path = "/auth/oauth/token";
-    const what = `POST ${path}`;
     const call: Call = {
       method: "POST",
       path,
@@ -366,19 +345,17 @@ export function createTransport(options: TransportOptions): Transport {
       }).toString(),
       headers: () => new Headers({ "content-type": "application/x-www-form-urlencoded;charset=UTF-8", accept: "application/json" }),
     };
-    const state = newState();
-    return withDeadline(callOptions, options.timeoutMs, () => false, async ({ signal, at }) => {
-      state.deadlineAt = at;
-      const response = await exchange(call, state, signal);
-      if (response.ok) {
-        const parsed = parseJson(await readText(response, maxResponseBytes, what), response, what) as { access_token?: unknown } | null;
-        if (typeof parsed?.access_token !== "string") throw validationError(what, "access_token", "expected string");
-        return parsed.access_token;
-      }
-      const error = await answerError(response, call, false);
-      if (errorCodeIs(error.code, "REFRESH_TOKEN_ERROR")) return null;
-      throw error;
-    });
+    return perform(
+      call,
+      callOptions,
+      (value, what) => {
+        const token = (value as { access_token?: unknown } | null)?.access_token;
+        if (typeof token !== "string") throw validationError(what, "access_token", "expected string");
+        return token;
+      },
+      // A refresh token the server no longer knows: signed out.
+      (error) => (errorCodeIs(error.code, "REFRESH_TOKEN_ERROR") ? null : undefined),
+    );
   }
 
   async function openStream(req: Pick<ApiRequest<unknown>, "path" | "query" | "accessType" | "session">, signal: AbortSignal): Promise<Response> {
@@ -392,7 +369,7 @@ export function createTransport(options: TransportOptions): Transport {
       stream: true,
       headers: (tokens) => apiHeaders(options, { accessType: req.accessType, tokens, json: false, stream: true }),
     };
-    return normalizeAnswer(await send(call, newState(), signal), call);
+    return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal), call);
   }
 
   return {
