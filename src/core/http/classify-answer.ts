@@ -208,8 +208,8 @@ export function nothingSent(error: unknown): boolean {
   return false;
 }
 
-/** A URL where the emulator would run: localhost, 127.x.x.x, [::1]. */
-const LOCAL = /^https?:\/\/(localhost|[^/]*\.localhost|127\.|\[::1\]|0\.0\.0\.0)[:/]/;
+/** A host where the emulator would run: localhost, 127.x.x.x, [::1]. */
+const LOCAL = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/;
 
 /**
  * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time, else
@@ -224,6 +224,6 @@ export function failureError(error: unknown, call: CallInfo, maybeApplied: boole
   const details: Record<string, unknown> = { method: call.method, path: call.path, url: call.url, ...(unknown ? { outcomeUnknown: true } : {}) };
   if (isTimeoutError(error)) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
   if (unknown) return new StackPaymentsError({ code: "OUTCOME_UNKNOWN", message: `${what} got no answer (${why}); ${MAYBE_APPLIED}`, details, cause });
-  const hint = nothingSent(error) && LOCAL.test(call.url) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
+  const hint = nothingSent(error) && LOCAL.test(new URL(call.url).hostname) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
   return new StackPaymentsError({ code: "NETWORK_ERROR", message: `${what} failed: ${call.url} could not be reached (${why}).${hint}`, details, cause });
 }
