@@ -8,6 +8,7 @@ import http from "node:http";
 import net from "node:net";
 import { createTransport, MAX_RESPONSE_BYTES, type TransportOptions } from "../../../src/core/transport.js";
 import { Session, createMemoryStore } from "../../../src/core/session.js";
+import { createEventStream } from "../../../src/core/live/event-stream.js";
 import { itemResponseShape } from "../../../src/core/wire-shapes.js";
 import type { Shape } from "../../../src/core/wire-shape.js";
 
@@ -118,6 +119,23 @@ describe("redirects", () => {
     const error = await serverTransport(api.origin).request(post).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "UNEXPECTED_REDIRECT", status: 308, details: { sameOrigin: true } });
     expect(api.seen).toHaveLength(1);
+  });
+  it("the live event stream is refused too, and falls back (state unsupported) instead of reconnecting", async () => {
+    const other = await listen((_req, res) => res.writeHead(200, { "content-type": "text/event-stream" }).end("data: {}\n\n"));
+    const api = await listen((req, res) => res.writeHead(302, { location: `${other.origin}${req.url}` }).end());
+    const t = serverTransport(api.origin);
+    const states: string[] = [];
+    const stream = createEventStream({
+      open: ({ signal }) => t.openStream({ path: "/payments/events/user/u1", accessType: "server" }, signal),
+      onEvent: () => {},
+      onStateChange: (state) => states.push(state),
+      initialDelayMs: 1,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stream.close();
+    expect(states).toEqual(["unsupported", "closed"]);
+    expect(api.seen).toHaveLength(1);
+    expect(other.seen).toEqual([]);
   });
 });
 
