@@ -27,7 +27,7 @@ export type {
 } from "./core/products.js";
 export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions } from "./core/users.js";
 export type { TokenStoreInit, RequestLike } from "./core/session.js";
-export type { CallOptions, RetryOptions } from "./core/transport.js";
+export type { CallOptions, RetryOptions, TransportHooks } from "./core/transport.js";
 export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";
 export type { LiveBus, LiveTopic, ItemTopic, ProductsTopic, LiveListener, LiveValue } from "./core/live/bus.js";
 export { itemTopic, productsTopic } from "./core/live/bus.js";

@@ -7,7 +7,7 @@ import { StackPaymentsError, isStackPaymentsError } from "./errors.js";
 import { importOptional, isBrowserLike, readEnvDefaults } from "./env.js";
 import { createLiveBus, type LiveBus } from "./live/bus.js";
 import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from "./session.js";
-import { createTransport, type AccessType, type CallOptions, type RetryOptions, type Transport } from "./transport.js";
+import { createTransport, type AccessType, type CallOptions, type RetryOptions, type Transport, type TransportHooks } from "./transport.js";
 import type { PaymentsContext } from "./customer.js";
 import type { ClientUserWire } from "./schemas/auth.js";
 import { signInResponseShape, successResponseShape } from "./wire-shapes.js";
@@ -52,6 +52,12 @@ export interface StackClientAppOptions {
   fetch?: typeof fetch | undefined;
   /** Retry policy, or `false` for a single attempt. */
   retry?: RetryOptions | false | undefined;
+  /**
+   * ky hooks run on every request (logging, tracing): `beforeRequest`, `afterResponse`,
+   * `beforeRetry`, `beforeError`. They cannot replace the app's keys, the user's tokens or the
+   * idempotency key, nor send a request to another origin.
+   */
+  hooks?: TransportHooks | undefined;
   /** Accepted for compatibility with `@stackframe/js`; no analytics are sent. */
   analytics?: unknown;
   /** Accepted for compatibility; ignored. */
@@ -134,6 +140,7 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
     fetch: options.fetch,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
+    hooks: options.hooks,
     // Idempotency-Key is not in the hosted API's CORS allow-list: server apps only.
     idempotencyKeys: kind === "server",
   });

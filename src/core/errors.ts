@@ -8,15 +8,19 @@
 export type SdkErrorCode =
   /** A non-2xx answer without a known-error body (e.g. the API's plain-text 400/403 messages). */
   | "HTTP_ERROR"
-  /** The request never got an answer (DNS, connection refused, reset). */
+  /** The request got no answer (DNS, connection refused, reset) and was safe to give up on: a read, or a write that was never sent. */
   | "NETWORK_ERROR"
   /** The request took longer than its timeout. */
   | "TIMEOUT"
   /** The caller's AbortSignal fired. */
   | "ABORTED"
-  /** A write was sent but no answer arrived, and the server does not honour idempotency keys, so it may or may not have been applied. */
+  /** A write was sent but no usable answer arrived and it could not be safely repeated, so it may or may not have been applied. */
   | "OUTCOME_UNKNOWN"
-  /** The server answered with a body that does not match the wire contract. */
+  /** The server answered with a redirect; the SDK never follows one, so nothing (no key, token or body) was sent to its target. */
+  | "UNEXPECTED_REDIRECT"
+  /** The answer's body is larger than the transport's limit (`MAX_RESPONSE_BYTES`); it was not read. */
+  | "RESPONSE_TOO_LARGE"
+  /** The server answered with a body that does not match the wire contract (or is not JSON). */
   | "RESPONSE_VALIDATION_ERROR"
   /** A public method was called with bad arguments; nothing was sent. */
   | "INVALID_ARGUMENT"

@@ -28,11 +28,12 @@ const clientUser = clientUserWire(UID, { primary_email_verified: false });
 const serverUser = serverUserWire(UID, { primary_email_verified: false });
 const restricted = { is_restricted: true, restricted_reason: { type: "email_not_verified" } };
 
-/** A fetch that records each request's init and answers a known error (so calls end quickly). */
+/** A fetch that records each request and answers a known error (so calls end quickly). */
 function recordingFetch() {
-  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const calls: Array<{ url: string; request: Request }> = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(input), init: init ?? {} });
+    const request = new Request(input, init);
+    calls.push({ url: request.url, request });
     return new Response(JSON.stringify({ code: "USER_NOT_FOUND", error: "User not found." }), {
       headers: { "x-stack-actual-status": "404", "x-stack-known-error": "USER_NOT_FOUND" },
     });
@@ -47,15 +48,16 @@ describe("hosted-api A.6: request construction", () => {
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", fetch, retry: false });
     expect(await app.getUser(UID)).toBeNull();
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.init).not.toHaveProperty("credentials");
-    expect(calls[0]!.init).not.toHaveProperty("cache");
+    // The Request defaults: neither field was given.
+    expect(calls[0]!.request.credentials).toBe("same-origin");
+    expect(calls[0]!.request.cache).toBe("default");
   });
 
   it("A.6 elsewhere: credentials omit and cache no-store", async () => {
     const { calls, fetch } = recordingFetch();
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", fetch, retry: false });
     await app.getUser(UID);
-    expect(calls[0]!.init).toMatchObject({ credentials: "omit", cache: "no-store" });
+    expect(calls[0]!.request).toMatchObject({ credentials: "omit", cache: "no-store" });
   });
 
   it("A.6 header precedence: the server key and content-type (per-call headers) win over extraRequestHeaders", async () => {
@@ -101,9 +103,9 @@ describe("auth-api 7.1: environment fallbacks (official env.js order)", () => {
     vi.stubEnv("HEXCLAVE_EXTRA_REQUEST_HEADERS", '{"x-from":"hex"}');
     const { calls, fetch } = recordingFetch();
     await new StackServerApp({ projectId: PID, baseUrl: BASE, secretServerKey: "ssk", tokenStore: "memory", fetch, retry: false }).getUser(UID);
-    const headers = calls[0]!.init.headers as Record<string, string>;
-    expect(headers["x-stack-publishable-client-key"]).toBe("pck_np_stack");
-    expect(headers["x-from"]).toBe("np-stack");
+    const headers = calls[0]!.request.headers;
+    expect(headers.get("x-stack-publishable-client-key")).toBe("pck_np_stack");
+    expect(headers.get("x-from")).toBe("np-stack");
   });
 
   const baseOf = async (env: Record<string, string>) => {

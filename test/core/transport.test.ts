@@ -15,7 +15,7 @@ function fakeFetch(handler: Handler) {
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     requests.push(request.clone());
-    if (init?.signal?.aborted) throw init.signal.reason;
+    if (request.signal.aborted) throw request.signal.reason;
     return handler(request, requests.length);
   });
   return { fetch: fn as unknown as typeof fetch, requests };
@@ -41,9 +41,9 @@ const item = { id: "credits", display_name: "Credits", quantity: 3 };
 describe("request construction", () => {
   it("sends the contract's headers, credentials omit and cache no-store", async () => {
     const f = fakeFetch(() => json(item));
-    const seen: RequestInit[] = [];
+    const seen: Request[] = [];
     const wrapped = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      seen.push(init!);
+      seen.push(new Request(input, init));
       return f.fetch(input, init);
     }) as typeof fetch;
     const t = createTransport(base(wrapped, { extraRequestHeaders: { "x-extra": "1" } }));
@@ -62,7 +62,7 @@ describe("request construction", () => {
     expect(r.headers.get("x-stack-random-nonce")).toBeTruthy();
     expect(r.headers.has("x-stack-secret-server-key")).toBe(false);
     expect(r.headers.has("idempotency-key")).toBe(false);
-    expect(seen[0]).toMatchObject({ credentials: "omit", cache: "no-store" });
+    expect(seen[0]).toMatchObject({ credentials: "omit", cache: "no-store", redirect: "manual" });
     await t.request(get);
     expect(f.requests[1]!.headers.get("x-stack-random-nonce")).not.toBe(r.headers.get("x-stack-random-nonce"));
   });

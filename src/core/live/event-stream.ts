@@ -4,6 +4,8 @@
  * exponential backoff, resumes with `Last-Event-ID`, and gives up (state `unsupported`) when the
  * server has no such route, so the caller can fall back to polling.
  */
+import { isStackPaymentsError } from "../errors.js";
+import { ACTUAL_STATUS_HEADER } from "../wire-constants.js";
 
 /** One event read from the stream (WHATWG fields; `event` defaults to `message`). */
 export interface ServerSentEvent {
@@ -138,8 +140,8 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     try {
       const response = await options.open({ lastEventId, signal: ctl.signal });
       if (mine !== generation) return;
-      // The Stack transport asks for 200-with-real-status-in-a-header on 4xx.
-      const status = Number(response.headers.get("x-stack-actual-status") ?? response.status);
+      // An `open` that asked for 200-with-real-status-in-a-header on 4xx gets the real status here.
+      const status = Number(response.headers.get(ACTUAL_STATUS_HEADER) ?? response.status);
       const type = response.headers.get("content-type") ?? "";
       if (status < 200 || status >= 300 || !type.includes("text/event-stream") || !response.body) {
         const body = await response.text().catch(() => "");
@@ -175,6 +177,8 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       scheduleRetry(new Error("event stream ended"));
     } catch (error) {
       if (mine !== generation) return;
+      // A redirect will not go away by reconnecting (and is never followed): fall back to polling.
+      if (isStackPaymentsError(error, "UNEXPECTED_REDIRECT")) return setState("unsupported", error);
       scheduleRetry(error);
     } finally {
       if (idle !== undefined) clearTimeout(idle);
