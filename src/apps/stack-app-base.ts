@@ -81,7 +81,7 @@ export abstract class StackAppBase {
    * Opens the emulator's live event stream of a customer (`GET /payments/events/{type}/{id}`, an
    * emulator extension) with this app's credentials; the raw response, for the live channel.
    */
-  openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
+  async openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
     const type = requireCustomerType(customer.type);
     const id = requireId("customerId", customer.id);
     return this.#core.appContext.openStream({ path: apiPath`/payments/events/${type}/${id}`, query: { last_event_id: init.lastEventId } }, init.signal);
