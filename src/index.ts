@@ -4,17 +4,8 @@
  */
 export { StackClientApp, type CredentialOptions } from "./apps/client-app.js";
 export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod, Result } from "./core/app-core.js";
-export type {
-  Customer,
-  ServerCustomer,
-  CustomerRef,
-  CustomerSelector,
-  CheckoutOptions,
-  ServerCheckoutOptions,
-  GrantProductOptions,
-  SwitchSubscriptionOptions,
-  CancelSubscriptionOptions,
-} from "./core/customer.js";
+export type { Customer, ServerCustomer } from "./core/customer.js";
+export type { CustomerRef, CustomerSelector } from "./core/api-context.js";
 export type { Item, ServerItem } from "./core/item.js";
 export type {
   CustomerProduct,
@@ -24,8 +15,14 @@ export type {
   CustomerBilling,
   InlineProduct,
   ListOptions,
+  CheckoutOptions,
+  ServerCheckoutOptions,
+  GrantProductOptions,
+  SwitchSubscriptionOptions,
+  CancelSubscriptionOptions,
 } from "./core/products.js";
-export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions } from "./core/users.js";
+export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions, CreateSessionOptions } from "./core/users.js";
+export type { InvoicesOptions, SessionCancelOptions } from "./apps/stack-app-base.js";
 export type { TokenStoreInit, RequestLike } from "./core/session.js";
 export type { CallOptions, RetryOptions, TransportHooks } from "./core/transport.js";
 export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";

@@ -4,7 +4,6 @@
  */
 import {
   createAppCore,
-  fetchMe,
   redirectTo,
   refuseSecretKey,
   requireSession,
@@ -15,15 +14,13 @@ import {
   type Result,
   type StackClientAppOptions,
 } from "../core/app-core.js";
-import { customerRefFrom, requireCustomerType, requireId, type CustomerSelector } from "../core/customer.js";
-import { isStackPaymentsError, StackPaymentsError } from "../core/errors.js";
+import { apiPath, customerRefFrom, requireId, requireText, type CustomerSelector } from "../core/api-context.js";
+import { isStackPaymentsError } from "../core/errors.js";
 import { fetchItem, toItem, type Item } from "../core/item.js";
-import type { LiveBus } from "../core/live/bus.js";
-import { cancelSubscription, listInvoices, listProducts, type CustomerInvoicesList, type CustomerProductsList, type ListOptions } from "../core/products.js";
 import { clientUserShape, signInResponseShape } from "../core/wire-shapes.js";
-import { segment, type CallOptions } from "../core/transport.js";
-import type { CustomerType } from "../core/schemas/common.js";
+import type { CallOptions } from "../core/transport.js";
 import { createCurrentUser, type CurrentUser } from "../core/users.js";
+import { StackAppBase, type SessionCancelOptions } from "./stack-app-base.js";
 
 /** Options of `signInWithCredential` / `signUpWithCredential`. */
 export interface CredentialOptions extends CallOptions {
@@ -43,25 +40,14 @@ const CREDENTIAL_ERRORS = ["EMAIL_PASSWORD_MISMATCH", "USER_EMAIL_ALREADY_EXISTS
  * const user = await app.getUser({ or: "redirect" });
  * const credits = await user.getItem("credits");
  */
-export class StackClientApp {
-  /** In-process live channel: every item/product value this app reads or changes is published here. */
-  readonly live: LiveBus;
+export class StackClientApp extends StackAppBase {
   readonly #core: AppCore;
 
   constructor(options: StackClientAppOptions = {}) {
     refuseSecretKey(options);
-    this.#core = createAppCore(options, "client");
-    this.live = this.#core.live;
-  }
-
-  /** The project id in use. */
-  get projectId(): string {
-    return this.#core.projectId;
-  }
-
-  /** Handler and redirect URLs. */
-  get urls() {
-    return this.#core.urls;
+    const core = createAppCore(options, "client");
+    super(core);
+    this.#core = core;
   }
 
   /** The signed-in user, per `or` when there is none. */
@@ -75,26 +61,24 @@ export class StackClientApp {
 
   /** Signs in with email and password; known credential errors come back as `{ status: "error" }`. */
   signInWithCredential(options: CredentialOptions): Promise<Result<undefined>> {
-    return this.#credential("/auth/password/sign-in", options, this.#core.urls.afterSignIn);
+    return this.#credential("sign-in", options, this.#core.urls.afterSignIn);
   }
 
   /** Signs up with email and password (upgrading an anonymous session in place). */
   signUpWithCredential(options: CredentialOptions): Promise<Result<undefined>> {
-    return this.#credential("/auth/password/sign-up", options, this.#core.urls.afterSignUp);
+    return this.#credential("sign-up", options, this.#core.urls.afterSignUp);
   }
 
-  async #credential(path: string, options: CredentialOptions, after: string): Promise<Result<undefined>> {
+  async #credential(kind: "sign-in" | "sign-up", options: CredentialOptions, after: string): Promise<Result<undefined>> {
     const session = requireSession(this.#core.session);
-    const email = requireId("email", options?.email);
-    const password = requireId("password", options.password);
+    const email = requireText("email", options?.email);
+    const password = requireText("password", options.password);
     try {
-      const tokens = await this.#core.transport.request({
+      // Sign-up with an anonymous session upgrades that user in place; sign-in starts afresh.
+      const tokens = await this.#core.contextFor(kind === "sign-up" ? session : null, "client").call({
         method: "POST",
-        path,
+        path: kind === "sign-up" ? apiPath`/auth/password/sign-up` : apiPath`/auth/password/sign-in`,
         body: { email, password },
-        accessType: "client",
-        // Sign-up with an anonymous session upgrades that user in place.
-        session: path.endsWith("sign-up") ? session : null,
         schema: signInResponseShape,
         options,
       });
@@ -107,24 +91,6 @@ export class StackClientApp {
     return { status: "ok", data: undefined };
   }
 
-  /** Signs the current session out (server side too) and forgets its tokens. */
-  signOut(options?: CallOptions): Promise<void> {
-    return signOutSession(this.#core, requireSession(this.#core.session), options);
-  }
-
-  /** The current access token (refreshed if needed), or null when nobody is signed in. */
-  async getAccessToken(options?: CallOptions): Promise<string | null> {
-    const session = this.#core.session;
-    return session ? (await session.getTokens(options)).accessToken : null;
-  }
-
-  /** `{ "x-stack-auth": JSON }` for your own backend's `getUser({ tokenStore: request })`. */
-  async getAuthHeaders(options?: CallOptions): Promise<{ "x-stack-auth": string }> {
-    const session = this.#core.session;
-    const tokens = session ? await session.getTokens(options) : { accessToken: null, refreshToken: null };
-    return { "x-stack-auth": JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }) };
-  }
-
   /** A customer's item, by `{ itemId, userId | teamId | customCustomerId }`. */
   async getItem(options: { itemId: string } & CustomerSelector, callOptions?: CallOptions): Promise<Item> {
     const ref = customerRefFrom(options);
@@ -132,57 +98,11 @@ export class StackClientApp {
     return toItem(await fetchItem(this.#core.clientContext, ref, itemId, callOptions));
   }
 
-  /** A customer's owned products (array with `nextCursor`). */
-  async listProducts(options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
-    return listProducts(this.#core.clientContext, customerRefFrom(options), { cursor: options.cursor, limit: options.limit }, callOptions);
-  }
-
-  /** A user's or team's invoices. */
-  async listInvoices(options: ({ userId: string; teamId?: undefined } | { teamId: string; userId?: undefined }) & ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
-    return listInvoices(this.#core.clientContext, customerRefFrom(options), { cursor: options.cursor, limit: options.limit }, callOptions);
-  }
-
   /**
    * Cancels the subscription(s) of a product for the signed-in user, or for `teamId`. Throws
    * `USER_AUTHENTICATION_REQUIRED` when nobody is signed in.
    */
-  async cancelSubscription(options: { productId: string; subscriptionId?: string; teamId?: string }, callOptions?: CallOptions): Promise<void> {
-    const session = requireSession(this.#core.session);
-    let ref;
-    if (options?.teamId !== undefined) ref = { type: "team", id: requireId("teamId", options.teamId) } as const;
-    else {
-      const user = await fetchMe(this.#core, session, "client", clientUserShape, callOptions);
-      if (!user) {
-        throw new StackPaymentsError({ code: "USER_AUTHENTICATION_REQUIRED", status: 401, message: "User authentication required for this endpoint." });
-      }
-      ref = { type: "user", id: user.id } as const;
-    }
-    await cancelSubscription(this.#core.clientContext, ref, options, callOptions);
-  }
-
-  /**
-   * Opens the emulator's live event stream of a customer (`GET /payments/events/{type}/{id}`, an
-   * emulator extension) with this app's credentials; the raw response, for the live channel.
-   */
-  openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
-    return this.#core.clientContext.transport.openStream(
-      {
-        path: `/payments/events/${segment(requireCustomerType(customer.type))}/${segment(requireId("customerId", customer.id))}`,
-        query: { last_event_id: init.lastEventId },
-        accessType: this.#core.clientContext.accessType,
-        session: this.#core.clientContext.session,
-      },
-      init.signal,
-    );
-  }
-
-  /** A string that changes whenever the signed-in session changes; use it to scope caches. */
-  queryKeyScope(): string {
-    return `${this.#core.projectId}:${this.#core.session?.key ?? "no-session"}`;
-  }
-
-  /** Calls `listener` after sign-in, sign-out and lost sessions; returns the unsubscribe function. */
-  onSessionChange(listener: () => void): () => void {
-    return this.#core.session?.onChange(listener) ?? (() => {});
+  cancelSubscription(options: SessionCancelOptions, callOptions?: CallOptions): Promise<void> {
+    return this.cancelSessionSubscription(options, callOptions);
   }
 }

@@ -12,33 +12,14 @@ import {
   type GetUserOptions,
   type StackClientAppOptions,
 } from "../core/app-core.js";
-import {
-  customerRefFrom,
-  requireCustomerType,
-  requireId,
-  type CustomerSelector,
-  type GrantProductOptions,
-  type PaymentsContext,
-  type ServerCheckoutOptions,
-} from "../core/customer.js";
+import { apiPath, customerRefFrom, requireId, requireOptions, requireText, type CustomerSelector } from "../core/api-context.js";
 import { isStackPaymentsError, invalidArgument } from "../core/errors.js";
 import { createServerItem, fetchItem, type ServerItem } from "../core/item.js";
-import type { LiveBus } from "../core/live/bus.js";
-import {
-  cancelSubscription,
-  createCheckoutUrl,
-  grantProduct,
-  listInvoices,
-  listProducts,
-  type CustomerInvoicesList,
-  type CustomerProductsList,
-  type ListOptions,
-} from "../core/products.js";
+import { cancelSubscription, createCheckoutUrl, grantProduct, type GrantProductOptions, type ServerCheckoutOptions } from "../core/products.js";
 import { serverTeamShape, serverUserShape } from "../core/wire-shapes.js";
 import type { CallOptions } from "../core/transport.js";
-import type { CustomerType } from "../core/schemas/common.js";
-import { segment } from "../core/transport.js";
 import { createServerTeam, createServerUser, type ServerTeam, type ServerUser, type UserHost } from "../core/users.js";
+import { StackAppBase, type SessionCancelOptions } from "./stack-app-base.js";
 
 /** Constructor options of `StackServerApp`: the client options plus the secret server key. */
 export interface StackServerAppOptions extends StackClientAppOptions {
@@ -85,30 +66,18 @@ const USER_FIELDS: Record<string, string> = {
  * const credits = await user?.getItem("credits");
  * if (!(await credits?.tryDecreaseQuantity(5))) throw new Error("Insufficient credits");
  */
-export class StackServerApp {
-  /** In-process live channel: every item/product value this app reads or changes is published here. */
-  readonly live: LiveBus;
+export class StackServerApp extends StackAppBase {
   readonly #core: AppCore;
-  readonly #server: PaymentsContext;
 
   constructor(options: StackServerAppOptions = {}) {
     refuseBrowser();
-    this.#core = createAppCore(options, "server");
-    this.live = this.#core.live;
-    this.#server = this.#core.contextFor(null, "server");
-  }
-
-  /** The project id in use. */
-  get projectId(): string {
-    return this.#core.projectId;
-  }
-
-  get urls() {
-    return this.#core.urls;
+    const core = createAppCore(options, "server");
+    super(core);
+    this.#core = core;
   }
 
   #host(): UserHost {
-    return { app: this, client: this.#core.clientContext, server: this.#server };
+    return { app: this, client: this.#core.clientContext, server: this.#core.appContext };
   }
 
   /** A user by id (`GET /users/{id}`), or null if there is none. */
@@ -120,13 +89,7 @@ export class StackServerApp {
     if (typeof arg === "string" || arg === null || typeof arg !== "object") {
       const userId = requireId("userId", arg);
       try {
-        const wire = await this.#core.transport.request({
-          method: "GET",
-          path: `/users/${segment(userId)}`,
-          accessType: "server",
-          schema: serverUserShape,
-          options: callOptions,
-        });
+        const wire = await this.#core.appContext.call({ method: "GET", path: apiPath`/users/${userId}`, schema: serverUserShape, options: callOptions });
         return createServerUser(this.#host(), wire);
       } catch (error) {
         if (isStackPaymentsError(error, "USER_NOT_FOUND")) return null;
@@ -139,35 +102,24 @@ export class StackServerApp {
     return wire && createServerUser({ ...this.#host(), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
   }
 
-  /** Signs the app's own session out (server side too) and forgets its tokens, as the client app does. */
-  signOut(options?: CallOptions): Promise<void> {
-    return signOutSession(this.#core, requireSession(this.#core.session), options);
-  }
-
-  /** Creates a user (`POST /users`). */
+  /** Creates a user (`POST /users`); every option may be left out, the whole argument too. */
   async createUser(options: CreateUserOptions = {}, callOptions?: CallOptions): Promise<ServerUser> {
-    if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected an object");
+    requireOptions(options, "an object of user fields");
     const body: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       const wireKey = USER_FIELDS[key];
       if (!wireKey) throw invalidArgument(key, "unknown createUser option");
       if (value !== undefined) body[wireKey] = value;
     }
-    const wire = await this.#core.transport.request({ method: "POST", path: "/users", body, accessType: "server", schema: serverUserShape, options: callOptions });
+    const wire = await this.#core.appContext.call({ method: "POST", path: apiPath`/users`, body, schema: serverUserShape, options: callOptions });
     return createServerUser(this.#host(), wire);
   }
 
   /** A team by id (`GET /teams/{id}`), or null if there is none. */
   async getTeam(teamId: string, callOptions?: CallOptions): Promise<ServerTeam | null> {
-    requireId("teamId", teamId);
+    const id = requireId("teamId", teamId);
     try {
-      const wire = await this.#core.transport.request({
-        method: "GET",
-        path: `/teams/${segment(teamId)}`,
-        accessType: "server",
-        schema: serverTeamShape,
-        options: callOptions,
-      });
+      const wire = await this.#core.appContext.call({ method: "GET", path: apiPath`/teams/${id}`, schema: serverTeamShape, options: callOptions });
       return createServerTeam(this.#host(), wire);
     } catch (error) {
       if (isStackPaymentsError(error, "TEAM_NOT_FOUND")) return null;
@@ -177,73 +129,45 @@ export class StackServerApp {
 
   /** Creates a team (`POST /teams`); with `creatorUserId` that user becomes its admin. */
   async createTeam(options: { displayName: string; profileImageUrl?: string | null; creatorUserId?: string }, callOptions?: CallOptions): Promise<ServerTeam> {
-    if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { displayName }");
-    const body: Record<string, unknown> = { display_name: requireId("displayName", options.displayName) };
+    requireOptions(options, "{ displayName }");
+    const body: Record<string, unknown> = { display_name: requireText("displayName", options.displayName) };
     if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
     if (options.creatorUserId !== undefined) body.creator_user_id = requireId("creatorUserId", options.creatorUserId);
-    const wire = await this.#core.transport.request({ method: "POST", path: "/teams", body, accessType: "server", schema: serverTeamShape, options: callOptions });
+    const wire = await this.#core.appContext.call({ method: "POST", path: apiPath`/teams`, body, schema: serverTeamShape, options: callOptions });
     return createServerTeam(this.#host(), wire);
   }
 
-  /** A customer's item with server access; the object can change the quantity. */
+  /** A customer's item with server access; the object can change the quantity (one request per change). */
   async getItem(options: { itemId: string } & CustomerSelector, callOptions?: CallOptions): Promise<ServerItem> {
     const ref = customerRefFrom(options);
     const itemId = requireId("itemId", options.itemId);
-    return createServerItem(this.#server, ref, itemId, await fetchItem(this.#server, ref, itemId, callOptions));
-  }
-
-  /** A customer's owned products with server access (server-only products included). */
-  async listProducts(options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
-    return listProducts(this.#server, customerRefFrom(options), { cursor: options.cursor, limit: options.limit }, callOptions);
-  }
-
-  /** A user's or team's invoices (server access). */
-  async listInvoices(options: ({ userId: string; teamId?: undefined } | { teamId: string; userId?: undefined }) & ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
-    return listInvoices(this.#server, customerRefFrom(options), { cursor: options.cursor, limit: options.limit }, callOptions);
+    return createServerItem(this.#core.appContext, ref, itemId, await fetchItem(this.#core.appContext, ref, itemId, callOptions));
   }
 
   /** Grants a product (configured id or inline definition) to any customer, custom ones included. */
   async grantProduct(options: CustomerSelector & GrantProductOptions, callOptions?: CallOptions): Promise<void> {
     const ref = customerRefFrom(options);
     const { productId, product, quantity } = options as { productId?: string; product?: unknown; quantity?: number };
-    return grantProduct(this.#server, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
+    return grantProduct(this.#core.appContext, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
   }
 
   /** A hosted-checkout URL for any customer, custom ones included. */
   async createCheckoutUrl(options: CustomerSelector & ServerCheckoutOptions, callOptions?: CallOptions): Promise<string> {
     const ref = customerRefFrom(options);
     const { productId, product, returnUrl } = options as { productId?: string; product?: unknown; returnUrl?: string };
-    return createCheckoutUrl(this.#server, ref, { productId, product, returnUrl } as ServerCheckoutOptions, callOptions);
-  }
-
-  /** Cancels a customer's subscription(s) of a product. */
-  async cancelSubscription(options: CustomerSelector & { productId: string; subscriptionId?: string }, callOptions?: CallOptions): Promise<void> {
-    return cancelSubscription(this.#server, customerRefFrom(options), options, callOptions);
+    return createCheckoutUrl(this.#core.appContext, ref, { productId, product, returnUrl } as ServerCheckoutOptions, callOptions);
   }
 
   /**
-   * Opens the emulator's live event stream of a customer (`GET /payments/events/{type}/{id}`, an
-   * emulator extension) with this app's credentials; the raw response, for the live channel.
+   * Cancels the subscription(s) of a product. With `userId`, `teamId` or `customCustomerId`, for
+   * that customer with server access; with none of them, for the signed-in user of the app's
+   * session, as `StackClientApp.cancelSubscription` (and the official SDK's server app) does.
    */
-  openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
-    return this.#server.transport.openStream(
-      {
-        path: `/payments/events/${segment(requireCustomerType(customer.type))}/${segment(requireId("customerId", customer.id))}`,
-        query: { last_event_id: init.lastEventId },
-        accessType: this.#server.accessType,
-        session: this.#server.session,
-      },
-      init.signal,
-    );
-  }
-
-  /** A string that changes whenever the app's own session changes; use it to scope caches. */
-  queryKeyScope(): string {
-    return `${this.#core.projectId}:server:${this.#core.session?.key ?? "no-session"}`;
-  }
-
-  /** Calls `listener` after the app's own session changes; returns the unsubscribe function. */
-  onSessionChange(listener: () => void): () => void {
-    return this.#core.session?.onChange(listener) ?? (() => {});
+  async cancelSubscription(options: (CustomerSelector & { productId: string; subscriptionId?: string }) | SessionCancelOptions, callOptions?: CallOptions): Promise<void> {
+    const o = requireOptions(options as { userId?: unknown; teamId?: unknown; customCustomerId?: unknown }, "{ productId, subscriptionId?, userId | teamId | customCustomerId }");
+    if (o.userId === undefined && o.teamId === undefined && o.customCustomerId === undefined) {
+      return this.cancelSessionSubscription(options as SessionCancelOptions, callOptions);
+    }
+    return cancelSubscription(this.#core.appContext, customerRefFrom(options), options as { productId: string; subscriptionId?: string }, callOptions);
   }
 }

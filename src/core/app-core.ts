@@ -1,14 +1,14 @@
 /**
  * What `StackClientApp` and `StackServerApp` share: option resolution (with environment
  * fallbacks), the transport, the session, the live bus, redirects, and the `getUser` rules
- * (auth-api.md 7.2).
+ * (written down in `docs/wire-contract.md`).
  */
 import { StackPaymentsError, isStackPaymentsError } from "./errors.js";
 import { importOptional, isBrowserLike, readEnvDefaults } from "./env.js";
 import { createLiveBus, type LiveBus } from "./live/bus.js";
 import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from "./session.js";
-import { createTransport, type AccessType, type CallOptions, type RetryOptions, type Transport, type TransportHooks } from "./transport.js";
-import type { PaymentsContext } from "./customer.js";
+import { createTransport, type AccessType, type CallOptions, type RetryOptions, type TransportHooks } from "./transport.js";
+import { apiPath, createApiContext, type ApiContext } from "./api-context.js";
 import type { ClientUserWire } from "./schemas/auth.js";
 import { signInResponseShape, successResponseShape } from "./wire-shapes.js";
 import type { Shape } from "./wire-shape.js";
@@ -94,17 +94,22 @@ const DEFAULT_URLS: HandlerUrls = {
 export interface AppCore {
   readonly projectId: string;
   readonly publishableClientKey: string | undefined;
-  readonly transport: Transport;
   readonly session: Session | null;
   readonly live: LiveBus;
   readonly urls: HandlerUrls;
   readonly redirectMethod: RedirectMethod;
   readonly tokenStoreInit: TokenStoreInit;
   /** Client-access context bound to the app's own session. */
-  readonly clientContext: PaymentsContext;
+  readonly clientContext: ApiContext;
+  /**
+   * The context of the app's own payments calls: `clientContext` in a client app; server access
+   * without a session in a server app (it acts as the project).
+   */
+  readonly appContext: ApiContext;
   /** A session over another store (per-call `tokenStore`); request objects get one session each. */
   sessionFor(init: TokenStoreInit | undefined): Session | null;
-  contextFor(session: Session | null, accessType: AccessType): PaymentsContext;
+  /** Calls with `accessType` as the user of `session` (null: no user). */
+  contextFor(session: Session | null, accessType: AccessType): ApiContext;
 }
 
 function configurationError(message: string): StackPaymentsError {
@@ -150,18 +155,19 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
   const store = createTokenStore(tokenStoreInit, projectId);
   const session = store ? new Session(store, refresh) : null;
   const requestSessions = new WeakMap<object, Session>();
-  const contextFor = (s: Session | null, accessType: AccessType): PaymentsContext => ({ transport, accessType, session: s, live });
+  const contextFor = (s: Session | null, accessType: AccessType): ApiContext => createApiContext({ transport, accessType, session: s, live });
+  const clientContext = contextFor(session, "client");
 
   return {
     projectId,
     publishableClientKey,
-    transport,
     session,
     live,
     urls: { ...DEFAULT_URLS, ...(options.urls as Partial<HandlerUrls>) } as HandlerUrls,
     redirectMethod: options.redirectMethod ?? (browser ? "window" : "none"),
     tokenStoreInit,
-    clientContext: contextFor(session, "client"),
+    clientContext,
+    appContext: kind === "server" ? contextFor(null, "server") : clientContext,
     contextFor,
     sessionFor(init) {
       if (init === undefined) return session;
@@ -203,14 +209,14 @@ export async function fetchMe<T extends ClientUserWire>(core: AppCore, session: 
   const tokens = await session.peek();
   if (!tokens.accessToken && !tokens.refreshToken) return null;
   try {
-    return await core.transport.request({ method: "GET", path: "/users/me", accessType, session, schema, options: callOptions });
+    return await core.contextFor(session, accessType).call({ method: "GET", path: apiPath`/users/me`, schema, options: callOptions });
   } catch (error) {
     if (isStackPaymentsError(error, "CANNOT_GET_OWN_USER_WITHOUT_USER") || isStackPaymentsError(error, "USER_NOT_FOUND")) return null;
     throw error;
   }
 }
 
-/** Whether a user read from `/users/me` counts as absent under `options` (auth-api 7.2). */
+/** Whether a user read from `/users/me` counts as absent under `options`. */
 export function userIsAbsent(user: ClientUserWire | null, options: GetUserOptions): boolean {
   if (!user) return true;
   // "anonymous-if-exists" (official, deprecated): an anonymous user counts, but none is created.
@@ -220,7 +226,7 @@ export function userIsAbsent(user: ClientUserWire | null, options: GetUserOption
 }
 
 /**
- * `getUser`'s rules (auth-api 7.2) for both apps: the wire user of `session`, or per `or` when it
+ * `getUser`'s rules for both apps: the wire user of `session`, or per `or` when it
  * counts as absent: null, a throw, a redirect (restricted users to onboarding, others to sign-in),
  * or an anonymous sign-up.
  */
@@ -240,13 +246,13 @@ export async function resolveUser<T extends ClientUserWire>(core: AppCore, sessi
 }
 
 /**
- * Signs `session` out (auth-api 2.1): `DELETE /auth/sessions/current` (body `{}`) when a usable
+ * Signs `session` out: `DELETE /auth/sessions/current` (body `{}`) when a usable
  * access token exists after any refresh, ignoring "already gone" answers, then forgets the tokens.
  */
 export async function signOutSession(core: AppCore, session: Session, options: CallOptions | undefined): Promise<void> {
   if ((await session.getTokens(options)).accessToken) {
     try {
-      await core.transport.request({ method: "DELETE", path: "/auth/sessions/current", body: {}, accessType: "client", session, schema: successResponseShape, options });
+      await core.contextFor(session, "client").call({ method: "DELETE", path: apiPath`/auth/sessions/current`, body: {}, schema: successResponseShape, options });
     } catch (error) {
       // Already gone on the server: signing out locally is all that is left to do.
       if (!isStackPaymentsError(error, "REFRESH_TOKEN_ERROR") && !isStackPaymentsError(error, "INVALID_ACCESS_TOKEN")) throw error;
@@ -257,10 +263,9 @@ export async function signOutSession(core: AppCore, session: Session, options: C
 
 /** Signs up an anonymous user and stores the tokens in `session`. */
 export async function signUpAnonymously(core: AppCore, session: Session, callOptions: CallOptions | undefined): Promise<void> {
-  const tokens = await core.transport.request({
+  const tokens = await core.contextFor(null, "client").call({
     method: "POST",
-    path: "/auth/anonymous/sign-up",
-    accessType: "client",
+    path: apiPath`/auth/anonymous/sign-up`,
     schema: signInResponseShape,
     options: callOptions,
   });

@@ -1,16 +1,14 @@
 /**
  * Items: a customer's quantity of something (credits, seats). Reads for clients and servers;
- * quantity changes (`ServerItem`) for servers, with the contract's `allow_negative` rules.
+ * quantity changes (`ServerItem`) for servers, one request per change.
  */
 import type { ItemResponse } from "./schemas/payments.js";
 import { itemResponseShape } from "./wire-shapes.js";
 import type { Shape } from "./wire-shape.js";
 import { isStackPaymentsError } from "./errors.js";
 import { itemTopic } from "./live/bus.js";
-import type { CustomerRef, PaymentsContext } from "./customer.js";
-import { requireCount } from "./customer.js";
+import { apiPath, requireCount, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
-import { segment } from "./transport.js";
 
 /** A customer's item. `quantity` may be negative (debt); `nonNegativeQuantity` is `max(0, quantity)`. */
 export interface Item {
@@ -20,8 +18,16 @@ export interface Item {
 }
 
 /**
- * An item read with server access. After a successful change, this object's `quantity` and
- * `nonNegativeQuantity` show the new value (re-read from the server).
+ * An item read with server access, which can change the quantity. Each change is one request.
+ *
+ * What `quantity` shows: the quantity this object was read with, plus the deltas of this
+ * object's own successful changes. Changes made elsewhere (another object, another server, a
+ * purchase, an expiry) show only in a fresh `getItem`. A change that fails leaves `quantity` as it
+ * was.
+ *
+ * @example
+ * const credits = await user.getItem("credits"); // quantity 10
+ * if (await credits.tryDecreaseQuantity(3)) console.log(credits.quantity); // 7
  */
 export interface ServerItem extends Item {
   /** Adds `amount` (`allow_negative=false`: fails with `ITEM_QUANTITY_INSUFFICIENT_AMOUNT` if the result stays negative). */
@@ -32,18 +38,11 @@ export interface ServerItem extends Item {
   tryDecreaseQuantity(amount: number, callOptions?: CallOptions): Promise<boolean>;
 }
 
-/** Wire path of an item (segments encoded). */
-function itemPath(ref: CustomerRef, itemId: string): string {
-  return `/payments/items/${segment(ref.type)}/${segment(ref.id)}/${segment(itemId)}`;
-}
-
-/** GET an item's wire body and publish it on the live bus. */
-export async function fetchItem(ctx: PaymentsContext, ref: CustomerRef, itemId: string, callOptions?: CallOptions): Promise<ItemResponse> {
-  const wire = await ctx.transport.request({
+/** GET an item's wire body and publish it on the live bus. `itemId` must have been checked by name. */
+export async function fetchItem(ctx: ApiContext, ref: CustomerRef, itemId: string, callOptions?: CallOptions): Promise<ItemResponse> {
+  const wire = await ctx.call({
     method: "GET",
-    path: itemPath(ref, itemId),
-    accessType: ctx.accessType,
-    session: ctx.session,
+    path: apiPath`/payments/items/${ref.type}/${ref.id}/${itemId}`,
     schema: itemResponseShape,
     options: callOptions,
   });
@@ -59,54 +58,45 @@ export function toItem(wire: ItemResponse): Item {
 const emptyShape: Shape<object> = ["o", {}];
 
 /**
- * POST update-quantity. The contract inserts these path segments raw (no encoding) and always
- * sends `allow_negative`.
+ * Builds a `ServerItem` over `wire` (read for `ref` and `itemId`, both already checked). Its
+ * quantity follows its own successful changes; see {@link ServerItem}.
  */
-export async function updateItemQuantity(
-  ctx: PaymentsContext,
-  ref: CustomerRef,
-  itemId: string,
-  body: { delta: number; expires_at?: string; description?: string },
-  allowNegative: boolean,
-  callOptions?: CallOptions,
-): Promise<void> {
-  await ctx.transport.request({
-    method: "POST",
-    path: `/payments/items/${ref.type}/${ref.id}/${itemId}/update-quantity`,
-    query: { allow_negative: String(allowNegative) },
-    body,
-    accessType: ctx.accessType,
-    session: ctx.session,
-    schema: emptyShape,
-    options: callOptions,
-  });
-}
-
-/** Builds a `ServerItem` over `wire`, whose quantity follows its own successful changes. */
-export function createServerItem(ctx: PaymentsContext, ref: CustomerRef, itemId: string, wire: ItemResponse): ServerItem {
-  let current = wire;
-  const afterChange = async (delta: number, callOptions?: CallOptions) => {
-    try {
-      current = await fetchItem(ctx, ref, itemId, callOptions);
-    } catch {
-      // The change succeeded; if the re-read fails, apply the delta locally and tell listeners to re-read.
-      current = { ...current, quantity: current.quantity + delta };
-      ctx.live.publish(itemTopic(ref.type, ref.id, itemId), undefined);
-    }
-  };
+export function createServerItem(ctx: ApiContext, ref: CustomerRef, itemId: string, wire: ItemResponse): ServerItem {
+  let quantity = wire.quantity;
+  const topic = itemTopic(ref.type, ref.id, itemId);
   const change = async (delta: number, allowNegative: boolean, callOptions?: CallOptions) => {
-    await updateItemQuantity(ctx, ref, itemId, { delta }, allowNegative, callOptions);
-    await afterChange(delta, callOptions);
+    await ctx.call({
+      method: "POST",
+      path: apiPath`/payments/items/${ref.type}/${ref.id}/${itemId}/update-quantity`,
+      // Always sent, `false` included, as the official SDK does.
+      query: { allow_negative: String(allowNegative) },
+      body: { delta },
+      schema: emptyShape,
+      options: callOptions,
+    });
+    quantity += delta;
+    ctx.live.publish(topic, { id: wire.id, display_name: wire.display_name, quantity });
+    // Someone shows this item live: give them the server's value too, which also counts changes
+    // made elsewhere. Nobody listening: no request, as with the official SDK's caches.
+    if (ctx.live.topics().includes(topic)) {
+      try {
+        await fetchItem(ctx, ref, itemId, callOptions);
+      } catch {
+        // The change itself succeeded, so this call must not fail (a caller would retry it and
+        // apply it twice); listeners are told the value is stale and re-read it themselves.
+        ctx.live.publish(topic, undefined);
+      }
+    }
   };
   return {
     get displayName() {
-      return current.display_name;
+      return wire.display_name;
     },
     get quantity() {
-      return current.quantity;
+      return quantity;
     },
     get nonNegativeQuantity() {
-      return Math.max(0, current.quantity);
+      return Math.max(0, quantity);
     },
     increaseQuantity: async (amount, c) => change(requireCount("amount", amount, 0), false, c),
     decreaseQuantity: async (amount, c) => change(-requireCount("amount", amount, 0), true, c),

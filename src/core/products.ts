@@ -1,6 +1,6 @@
 /**
- * Products, checkout, grants, subscriptions, invoices and billing: the wire calls and the mapping
- * from snake_case wire shapes to the SDK's types (hosted-api.md E.1).
+ * Products, checkout, grants, subscriptions, invoices and billing: the wire calls, their options,
+ * and the mapping from the snake_case wire shapes to the SDK's types.
  */
 import {
   billingResponseShape,
@@ -18,20 +18,40 @@ import type {
 } from "./schemas/payments.js";
 import { invalidArgument } from "./errors.js";
 import { productsTopic } from "./live/bus.js";
-import type {
-  CancelSubscriptionOptions,
-  CustomerRef,
-  GrantProductOptions,
-  PaymentsContext,
-  ServerCheckoutOptions,
-  SwitchSubscriptionOptions,
-} from "./customer.js";
-import { requireCount, requireId } from "./customer.js";
+import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
-import { segment } from "./transport.js";
 
 /** An inline product definition (snake_case, exactly as the REST API takes it). Server only. */
 export type InlineProduct = InlineProductInput;
+
+/** Options of `createCheckoutUrl` on a client customer. */
+export interface CheckoutOptions {
+  productId: string;
+  /** Where checkout sends the buyer back; must be a trusted domain of the project. */
+  returnUrl?: string | undefined;
+}
+
+/** Options of `createCheckoutUrl` on a server customer: a configured product or an inline one. */
+export type ServerCheckoutOptions = CheckoutOptions | { product: InlineProduct; returnUrl?: string | undefined };
+
+/** Options of `grantProduct`: a configured product id or an inline product, and a quantity (default 1). */
+export type GrantProductOptions =
+  | { productId: string; product?: undefined; quantity?: number | undefined }
+  | { product: InlineProduct; productId?: undefined; quantity?: number | undefined };
+
+/** Options of `switchSubscription`. */
+export interface SwitchSubscriptionOptions {
+  fromProductId: string;
+  toProductId: string;
+  priceId?: string | undefined;
+  quantity?: number | undefined;
+}
+
+/** Options of `cancelSubscription` on a customer. */
+export interface CancelSubscriptionOptions {
+  productId: string;
+  subscriptionId?: string | undefined;
+}
 
 /** Pagination options of list calls. */
 export interface ListOptions {
@@ -82,12 +102,9 @@ export interface CustomerBilling {
   defaultPaymentMethod: null | { id: string; brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
 }
 
-function customerPath(kind: string, ref: CustomerRef): string {
-  return `/payments/${kind}/${segment(ref.type)}/${segment(ref.id)}`;
-}
-
 function listQuery(options: ListOptions | undefined): Record<string, string | undefined> {
-  if (options?.cursor !== undefined) requireId("cursor", options.cursor);
+  // A cursor travels in the query string (encoded there), so any non-empty string will do.
+  if (options?.cursor !== undefined) requireText("cursor", options.cursor);
   if (options?.limit !== undefined) {
     requireCount("limit", options.limit, 1);
     if (options.limit > 100) throw invalidArgument("limit", `expected at most 100, got ${options.limit}`);
@@ -127,13 +144,11 @@ export function toProductsList(wire: ProductsListResponse): CustomerProductsList
 }
 
 /** GET the owned products; the first page (no cursor, no limit) is published on the live bus. */
-export async function listProducts(ctx: PaymentsContext, ref: CustomerRef, options?: ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
-  const wire = await ctx.transport.request({
+export async function listProducts(ctx: ApiContext, ref: CustomerRef, options?: ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
+  const wire = await ctx.call({
     method: "GET",
-    path: customerPath("products", ref),
+    path: apiPath`/payments/products/${ref.type}/${ref.id}`,
     query: listQuery(options),
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: productsListResponseShape,
     options: callOptions,
   });
@@ -142,7 +157,7 @@ export async function listProducts(ctx: PaymentsContext, ref: CustomerRef, optio
 }
 
 /** Tells live readers that this customer's products (and so possibly any of its items) changed. */
-function publishProductsChanged(ctx: PaymentsContext, ref: CustomerRef): void {
+function publishProductsChanged(ctx: ApiContext, ref: CustomerRef): void {
   ctx.live.publish(productsTopic(ref.type, ref.id), undefined);
   const prefix = `item:${ref.type}:${ref.id}:`;
   for (const topic of ctx.live.topics()) if (topic.startsWith(prefix)) ctx.live.publish(topic, undefined);
@@ -159,17 +174,15 @@ function productBody(options: { productId?: string | undefined; product?: Inline
 }
 
 /** POST create-purchase-url; resolves the hosted-checkout URL. Inline products only from server apps. */
-export async function createCheckoutUrl(ctx: PaymentsContext, ref: CustomerRef, options: ServerCheckoutOptions, callOptions?: CallOptions): Promise<string> {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { productId } or { product }");
+export async function createCheckoutUrl(ctx: ApiContext, ref: CustomerRef, options: ServerCheckoutOptions, callOptions?: CallOptions): Promise<string> {
+  requireOptions(options, "{ productId } or { product }");
   const o = options as { productId?: string; product?: InlineProduct; returnUrl?: string };
   const body = { customer_type: ref.type, customer_id: ref.id, ...productBody(o, ctx.accessType === "server") };
-  if (o.returnUrl !== undefined) Object.assign(body, { return_url: requireId("returnUrl", o.returnUrl) });
-  const wire = await ctx.transport.request({
+  if (o.returnUrl !== undefined) Object.assign(body, { return_url: requireText("returnUrl", o.returnUrl) });
+  const wire = await ctx.call({
     method: "POST",
-    path: "/payments/purchases/create-purchase-url",
+    path: apiPath`/payments/purchases/create-purchase-url`,
     body,
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: createPurchaseUrlResponseShape,
     options: callOptions,
   });
@@ -177,16 +190,14 @@ export async function createCheckoutUrl(ctx: PaymentsContext, ref: CustomerRef, 
 }
 
 /** POST grant (server only). */
-export async function grantProduct(ctx: PaymentsContext, ref: CustomerRef, options: GrantProductOptions, callOptions?: CallOptions): Promise<void> {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { productId } or { product }");
+export async function grantProduct(ctx: ApiContext, ref: CustomerRef, options: GrantProductOptions, callOptions?: CallOptions): Promise<void> {
+  requireOptions(options, "{ productId } or { product }");
   const body = productBody(options, true);
   if (options.quantity !== undefined) body.quantity = requireCount("quantity", options.quantity, 1);
-  await ctx.transport.request({
+  await ctx.call({
     method: "POST",
-    path: customerPath("products", ref),
+    path: apiPath`/payments/products/${ref.type}/${ref.id}`,
     body,
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: grantProductResponseShape,
     options: callOptions,
   });
@@ -194,16 +205,14 @@ export async function grantProduct(ctx: PaymentsContext, ref: CustomerRef, optio
 }
 
 /** DELETE a product's subscription(s); with `subscriptionId`, only that subscription. */
-export async function cancelSubscription(ctx: PaymentsContext, ref: CustomerRef, options: CancelSubscriptionOptions, callOptions?: CallOptions): Promise<void> {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { productId, subscriptionId? }");
+export async function cancelSubscription(ctx: ApiContext, ref: CustomerRef, options: CancelSubscriptionOptions, callOptions?: CallOptions): Promise<void> {
+  requireOptions(options, "{ productId, subscriptionId? }");
   const productId = requireId("productId", options.productId);
   if (options.subscriptionId !== undefined) requireId("subscriptionId", options.subscriptionId);
-  await ctx.transport.request({
+  await ctx.call({
     method: "DELETE",
-    path: `${customerPath("products", ref)}/${segment(productId)}`,
+    path: apiPath`/payments/products/${ref.type}/${ref.id}/${productId}`,
     query: { subscription_id: options.subscriptionId },
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: successResponseShape,
     options: callOptions,
   });
@@ -211,20 +220,18 @@ export async function cancelSubscription(ctx: PaymentsContext, ref: CustomerRef,
 }
 
 /** POST switch. */
-export async function switchSubscription(ctx: PaymentsContext, ref: CustomerRef, options: SwitchSubscriptionOptions, callOptions?: CallOptions): Promise<void> {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { fromProductId, toProductId }");
+export async function switchSubscription(ctx: ApiContext, ref: CustomerRef, options: SwitchSubscriptionOptions, callOptions?: CallOptions): Promise<void> {
+  requireOptions(options, "{ fromProductId, toProductId }");
   const body: Record<string, unknown> = {
     from_product_id: requireId("fromProductId", options.fromProductId),
     to_product_id: requireId("toProductId", options.toProductId),
   };
   if (options.priceId !== undefined) body.price_id = requireId("priceId", options.priceId);
   if (options.quantity !== undefined) body.quantity = requireCount("quantity", options.quantity, 1);
-  await ctx.transport.request({
+  await ctx.call({
     method: "POST",
-    path: `${customerPath("products", ref)}/switch`,
+    path: apiPath`/payments/products/${ref.type}/${ref.id}/switch`,
     body,
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: successResponseShape,
     options: callOptions,
   });
@@ -232,13 +239,11 @@ export async function switchSubscription(ctx: PaymentsContext, ref: CustomerRef,
 }
 
 /** GET invoices. */
-export async function listInvoices(ctx: PaymentsContext, ref: CustomerRef, options?: ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
-  const wire = await ctx.transport.request({
+export async function listInvoices(ctx: ApiContext, ref: CustomerRef, options?: ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
+  const wire = await ctx.call({
     method: "GET",
-    path: customerPath("invoices", ref),
+    path: apiPath`/payments/invoices/${ref.type}/${ref.id}`,
     query: listQuery(options),
-    accessType: ctx.accessType,
-    session: ctx.session,
     schema: invoicesListResponseShape,
     options: callOptions,
   });
@@ -252,12 +257,10 @@ export async function listInvoices(ctx: PaymentsContext, ref: CustomerRef, optio
 }
 
 /** GET billing. */
-export async function getBilling(ctx: PaymentsContext, ref: CustomerRef, callOptions?: CallOptions): Promise<CustomerBilling> {
-  const wire = await ctx.transport.request({
+export async function getBilling(ctx: ApiContext, ref: CustomerRef, callOptions?: CallOptions): Promise<CustomerBilling> {
+  const wire = await ctx.call({
     method: "GET",
-    path: customerPath("billing", ref),
-    accessType: ctx.accessType,
-    session: ctx.session,
+    path: apiPath`/payments/billing/${ref.type}/${ref.id}`,
     schema: billingResponseShape,
     options: callOptions,
   });

@@ -1,15 +1,15 @@
 /**
  * Users and teams as payments customers: the objects `getUser`, `getTeam`, `listTeams` return,
- * built from the wire views of auth-api.md sections 3-4.
+ * built from the client and server views of users and teams the API answers with.
  */
 import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
 import { clientTeamShape, createSessionResponseShape, serverTeamShape } from "./wire-shapes.js";
 import type { Shape } from "./wire-shape.js";
-import type { Customer, PaymentsContext, ServerCustomer } from "./customer.js";
-import { attachCustomerRef, clientCustomerMethods, requireId, serverCustomerMethods } from "./customer.js";
-import type { CallOptions } from "./transport.js";
-import { segment } from "./transport.js";
+import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
+import type { Customer, ServerCustomer } from "./customer.js";
+import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods } from "./customer.js";
 import { invalidArgument } from "./errors.js";
+import type { CallOptions } from "./transport.js";
 
 /** A team as a client sees it (a payments customer when the user administers it). */
 export interface Team extends Customer {
@@ -81,8 +81,19 @@ export interface ServerUser extends ServerCustomer, UserFields {
    * session (`getUser()`, `getUser({ tokenStore })`), not on users looked up by id.
    */
   signOut?(callOptions?: CallOptions): Promise<void>;
-  /** Creates a session for this user (`POST /auth/sessions`), e.g. to act as them in tests. */
-  createSession(options?: { expiresInMillis?: number }, callOptions?: CallOptions): Promise<{ getTokens(): Promise<{ accessToken: string; refreshToken: string }> }>;
+  /**
+   * Creates a session for this user (`POST /auth/sessions`), e.g. to act as them in tests. Every
+   * option may be left out, the whole argument too (the API's default lifetime is one year).
+   */
+  createSession(options?: CreateSessionOptions, callOptions?: CallOptions): Promise<{ getTokens(): Promise<{ accessToken: string; refreshToken: string }> }>;
+}
+
+/** Options of `ServerUser.createSession` (official names). */
+export interface CreateSessionOptions {
+  /** Lifetime of the session's refresh token, in ms (at most 367 days). */
+  expiresInMillis?: number | undefined;
+  /** Marks the session as an impersonation (hidden from the user's own session list). */
+  isImpersonation?: boolean | undefined;
 }
 
 /** What user/team objects need from their app beyond the payments context. */
@@ -90,8 +101,8 @@ export interface UserHost {
   /** The app instance (exposed non-enumerably as `app`). */
   app: unknown;
   /** Client context (session-bound) and server context (project-bound; absent in client apps). */
-  client: PaymentsContext;
-  server?: PaymentsContext | undefined;
+  client: ApiContext;
+  server?: ApiContext | undefined;
   signOut?: (callOptions?: CallOptions) => Promise<void>;
 }
 
@@ -151,11 +162,10 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
       createdAt: new Date(wire.created_at_millis),
       ...serverCustomerMethods(ctx, ref),
       addUser: async (userId: string, c?: CallOptions) => {
-        await ctx.transport.request({
+        await ctx.call({
           method: "POST",
-          path: `/team-memberships/${segment(wire.id)}/${segment(requireId("userId", userId))}`,
+          path: apiPath`/team-memberships/${wire.id}/${requireId("userId", userId)}`,
           body: {},
-          accessType: "server",
           schema: anyObject,
           options: c,
         });
@@ -167,8 +177,8 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
 }
 
 function teamBody(options: CreateTeamOptions, creator: string): Record<string, unknown> {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "expected { displayName }");
-  const body: Record<string, unknown> = { display_name: requireId("displayName", options.displayName), creator_user_id: creator };
+  requireOptions(options, "{ displayName }");
+  const body: Record<string, unknown> = { display_name: requireText("displayName", options.displayName), creator_user_id: creator };
   if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
   return body;
 }
@@ -178,12 +188,10 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
   const ctx = host.client;
   const ref = { type: "user", id: wire.id } as const;
   const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.transport.request({
+    const list = await ctx.call({
       method: "GET",
-      path: "/teams",
+      path: apiPath`/teams`,
       query: { user_id: "me" },
-      accessType: "client",
-      session: ctx.session,
       schema: teamsListShape,
       options: c,
     });
@@ -201,21 +209,17 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
         return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
       },
       createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.transport.request({
+        const team = await ctx.call({
           method: "POST",
-          path: "/teams",
+          path: apiPath`/teams`,
           body: teamBody(options, "me"),
-          accessType: "client",
-          session: ctx.session,
           schema: clientTeamShape,
           options: c,
         });
-        await ctx.transport.request({
+        await ctx.call({
           method: "PATCH",
-          path: "/users/me",
+          path: apiPath`/users/me`,
           body: { selected_team_id: team.id },
-          accessType: "client",
-          session: ctx.session,
           schema: anyObject,
           options: c,
         });
@@ -233,11 +237,10 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
   const ctx = host.server!;
   const ref = { type: "user", id: wire.id } as const;
   const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.transport.request({
+    const list = await ctx.call({
       method: "GET",
-      path: "/teams",
+      path: apiPath`/teams`,
       query: { user_id: wire.id },
-      accessType: "server",
       schema: serverTeamsListShape,
       options: c,
     });
@@ -259,25 +262,30 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
         return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
       },
       createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.transport.request({
+        const team = await ctx.call({
           method: "POST",
-          path: "/teams",
+          path: apiPath`/teams`,
           body: teamBody(options, wire.id),
-          accessType: "server",
           schema: serverTeamShape,
           options: c,
         });
         return createServerTeam(host, team);
       },
       ...(host.signOut && { signOut: host.signOut }),
-      createSession: async (options?: { expiresInMillis?: number }, c?: CallOptions) => {
+      createSession: async (options?: CreateSessionOptions, c?: CallOptions) => {
         const body: Record<string, unknown> = { user_id: wire.id };
-        if (options?.expiresInMillis !== undefined) body.expires_in_millis = options.expiresInMillis;
-        const tokens = await ctx.transport.request({
+        if (options !== undefined) {
+          requireOptions(options, "{ expiresInMillis?, isImpersonation? }");
+          if (options.expiresInMillis !== undefined) body.expires_in_millis = requireCount("expiresInMillis", options.expiresInMillis, 0);
+          if (options.isImpersonation !== undefined) {
+            if (typeof options.isImpersonation !== "boolean") throw invalidArgument("isImpersonation", `expected a boolean, got ${typeof options.isImpersonation}`);
+            body.is_impersonation = options.isImpersonation;
+          }
+        }
+        const tokens = await ctx.call({
           method: "POST",
-          path: "/auth/sessions",
+          path: apiPath`/auth/sessions`,
           body,
-          accessType: "server",
           schema: createSessionResponseShape,
           options: c,
         });

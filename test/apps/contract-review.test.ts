@@ -1,6 +1,7 @@
 /**
- * Contract review: wire behaviour where the SDK differed from hosted-api.md A.6 / auth-api.md 2, 6, 7
- * or from the official SDK (@stackframe/js 2.8.108). Each test names the contract section it pins.
+ * Contract review: wire behaviour where the SDK once differed from the wire contract or from the
+ * official SDK (@stackframe/js 2.8.108). Each describe names the section of docs/wire-contract.md
+ * whose rule its tests pin.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { HttpResponse } from "msw";
@@ -41,8 +42,8 @@ function recordingFetch() {
   return { calls, fetch };
 }
 
-describe("hosted-api A.6: request construction", () => {
-  it("A.6 Cloudflare Workers: no credentials/cache request fields where WebSocketPair exists", async () => {
+describe("Requests: how they are built", () => {
+  it("Cloudflare Workers: no credentials/cache request fields where WebSocketPair exists", async () => {
     vi.stubGlobal("WebSocketPair", function WebSocketPair() {});
     const { calls, fetch } = recordingFetch();
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", fetch, retry: false });
@@ -53,14 +54,14 @@ describe("hosted-api A.6: request construction", () => {
     expect(calls[0]!.request.cache).toBe("default");
   });
 
-  it("A.6 elsewhere: credentials omit and cache no-store", async () => {
+  it("elsewhere: credentials omit and cache no-store", async () => {
     const { calls, fetch } = recordingFetch();
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", fetch, retry: false });
     await app.getUser(UID);
     expect(calls[0]!.request).toMatchObject({ credentials: "omit", cache: "no-store" });
   });
 
-  it("A.6 header precedence: the server key and content-type (per-call headers) win over extraRequestHeaders", async () => {
+  it("header precedence: the server key and content-type (per-call headers) win over extraRequestHeaders", async () => {
     wire.answer = () => HttpResponse.json(serverUser);
     const app = new StackServerApp({
       baseUrl: BASE,
@@ -74,7 +75,7 @@ describe("hosted-api A.6: request construction", () => {
     expect(wire.seen[0]!.headers).toMatchObject({ "x-stack-secret-server-key": "ssk_real", "content-type": "application/json", "x-extra": "1" });
   });
 
-  it("A.6 header precedence: extraRequestHeaders still override the SDK's base headers", async () => {
+  it("header precedence: extraRequestHeaders still override the SDK's base headers", async () => {
     wire.answer = () => HttpResponse.json(serverUser);
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false, extraRequestHeaders: { "x-stack-client-version": "custom" } });
     await app.getUser(UID);
@@ -82,13 +83,13 @@ describe("hosted-api A.6: request construction", () => {
   });
 });
 
-describe("auth-api 7.1: environment fallbacks (official env.js order)", () => {
+describe("Users and sessions: environment fallbacks (the official SDK's order)", () => {
   const projectOf = (env: Record<string, string>) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     return new StackClientApp({ tokenStore: "memory" }).projectId;
   };
 
-  it("7.1 project id: NEXT_PUBLIC_{HEXCLAVE,STACK}_PROJECT_ID before {HEXCLAVE,STACK}_PROJECT_ID", () => {
+  it("project id: NEXT_PUBLIC_{HEXCLAVE,STACK}_PROJECT_ID before {HEXCLAVE,STACK}_PROJECT_ID", () => {
     expect(projectOf({ NEXT_PUBLIC_STACK_PROJECT_ID: "np-stack", HEXCLAVE_PROJECT_ID: "hex", STACK_PROJECT_ID: "stack" })).toBe("np-stack");
     vi.unstubAllEnvs();
     expect(projectOf({ NEXT_PUBLIC_HEXCLAVE_PROJECT_ID: "np-hex", NEXT_PUBLIC_STACK_PROJECT_ID: "np-stack" })).toBe("np-hex");
@@ -96,7 +97,7 @@ describe("auth-api 7.1: environment fallbacks (official env.js order)", () => {
     expect(projectOf({ HEXCLAVE_PROJECT_ID: "hex", STACK_PROJECT_ID: "stack" })).toBe("hex");
   });
 
-  it("7.1 publishable key and extra headers: NEXT_PUBLIC_STACK_* before HEXCLAVE_*", async () => {
+  it("publishable key and extra headers: NEXT_PUBLIC_STACK_* before HEXCLAVE_*", async () => {
     vi.stubEnv("NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY", "pck_np_stack");
     vi.stubEnv("HEXCLAVE_PUBLISHABLE_CLIENT_KEY", "pck_hex");
     vi.stubEnv("NEXT_PUBLIC_STACK_EXTRA_REQUEST_HEADERS", '{"x-from":"np-stack"}');
@@ -116,7 +117,7 @@ describe("auth-api 7.1: environment fallbacks (official env.js order)", () => {
     return new URL(calls[0]!.url).origin;
   };
 
-  it("7.1 base URL (server): *_API_URL_SERVER variants, then NEXT_PUBLIC_*_API_URL before *_API_URL, then NEXT_PUBLIC_*_URL", async () => {
+  it("base URL (server): *_API_URL_SERVER variants, then NEXT_PUBLIC_*_API_URL before *_API_URL, then NEXT_PUBLIC_*_URL", async () => {
     expect(await baseOf({ NEXT_PUBLIC_STACK_API_URL: "http://np-stack.test", HEXCLAVE_API_URL: "http://hex.test" })).toBe("http://np-stack.test");
     expect(await baseOf({ NEXT_PUBLIC_HEXCLAVE_URL: "http://np-hex-url.test", NEXT_PUBLIC_STACK_URL: "http://np-stack-url.test" })).toBe("http://np-hex-url.test");
     expect(await baseOf({ STACK_API_URL_SERVER: "http://server-suffix.test", NEXT_PUBLIC_STACK_API_URL: "http://np.test" })).toBe("http://server-suffix.test");
@@ -127,8 +128,8 @@ describe("auth-api 7.1: environment fallbacks (official env.js order)", () => {
   });
 });
 
-describe("auth-api 6.2: cookie reading rules", () => {
-  it("6.2 an empty legacy plain refresh cookie is skipped, not taken as the token", () => {
+describe("Users and sessions: cookie reading rules", () => {
+  it("an empty legacy plain refresh cookie is skipped, not taken as the token", () => {
     const structured = JSON.stringify({ refresh_token: "rt-structured", updated_at_millis: 5 });
     expect(readTokensFromCookies({ [`stack-refresh-${PID}`]: "", "stack-refresh": "rt-plain" }, PID)).toEqual({ refreshToken: "rt-plain", accessToken: null });
     expect(readTokensFromCookies({ [`stack-refresh-${PID}`]: "", [`stack-refresh-${PID}--default`]: structured, "stack-access": '["rt-structured","at"]' }, PID)).toEqual({
@@ -138,20 +139,20 @@ describe("auth-api 6.2: cookie reading rules", () => {
   });
 });
 
-describe("auth-api 6.3: request-like token stores", () => {
+describe("Users and sessions: request-like token stores", () => {
   const cookie = `hexclave-refresh-${PID}--default=${encodeURIComponent(JSON.stringify({ refresh_token: "rt-cookie", updated_at_millis: 1 }))}; hexclave-access=${encodeURIComponent('["rt-cookie","at-cookie"]')}`;
   const none = { accessToken: null, refreshToken: null };
 
-  it("6.3 a present x-stack-auth header decides, even when it says signed out (cookies are not consulted)", () => {
+  it("a present x-stack-auth header decides, even when it says signed out (cookies are not consulted)", () => {
     expect(readTokensFromRequest({ headers: { "x-stack-auth": JSON.stringify(none), cookie } }, PID)).toEqual(none);
   });
 
-  it("6.3 a present stackauth_ Authorization header decides, even when it says signed out", () => {
+  it("a present stackauth_ Authorization header decides, even when it says signed out", () => {
     const bearer = `Bearer stackauth_${btoa(JSON.stringify(none))}`;
     expect(readTokensFromRequest({ headers: { authorization: bearer, "x-stack-auth": JSON.stringify({ accessToken: "a", refreshToken: "r" }), cookie } }, PID)).toEqual(none);
   });
 
-  it("6.3 a malformed x-stack-auth or stackauth_ header is refused with a clear error", async () => {
+  it("a malformed x-stack-auth or stackauth_ header is refused with a clear error", async () => {
     expect(() => readTokensFromRequest({ headers: { "x-stack-auth": "{not json", cookie } }, PID)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message: expect.stringContaining("x-stack-auth") }));
     expect(() => readTokensFromRequest({ headers: { authorization: "Bearer stackauth_%%%" } }, PID)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message: expect.stringContaining("Authorization") }));
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false });
@@ -159,13 +160,13 @@ describe("auth-api 6.3: request-like token stores", () => {
     expect(wire.seen).toHaveLength(0);
   });
 
-  it("6.3 other Authorization schemes still fall through to x-stack-auth and cookies", () => {
+  it("other Authorization schemes still fall through to x-stack-auth and cookies", () => {
     expect(readTokensFromRequest({ headers: { authorization: "Bearer eyJhbGciOi.x.y", cookie } }, PID)).toEqual({ refreshToken: "rt-cookie", accessToken: "at-cookie" });
   });
 });
 
-describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
-  it("7.2 a restricted (non-anonymous) user is sent to onboarding, not sign-in (client and server apps)", async () => {
+describe("Users and sessions: getUser({ or: 'redirect' })", () => {
+  it("a restricted (non-anonymous) user is sent to onboarding, not sign-in (client and server apps)", async () => {
     wire.answer = (req) => HttpResponse.json(req.headers.get("x-stack-access-type") === "server" ? { ...serverUser, ...restricted } : { ...clientUser, ...restricted });
     const navigated: string[] = [];
     const navigate = (to: string) => void navigated.push(to);
@@ -177,7 +178,7 @@ describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
     expect(client.urls.onboarding).toBe("/handler/onboarding");
   });
 
-  it("7.2 nobody signed in still goes to sign-in; includeRestricted returns the restricted user", async () => {
+  it("nobody signed in still goes to sign-in; includeRestricted returns the restricted user", async () => {
     wire.answer = () => HttpResponse.json({ ...clientUser, ...restricted });
     const navigated: string[] = [];
     const app = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: "memory", redirectMethod: { navigate: (to) => void navigated.push(to) }, retry: false });
@@ -188,8 +189,8 @@ describe("auth-api 7.2: getUser({ or: 'redirect' })", () => {
   });
 });
 
-describe("auth-api 2.1 / 7.3: sign-out", () => {
-  it("2.1 with a refresh token the server no longer knows: no DELETE is sent, tokens are cleared", async () => {
+describe("Users and sessions: sign-out", () => {
+  it("with a refresh token the server no longer knows: no DELETE is sent, tokens are cleared", async () => {
     wire.answer = (req) => {
       if (new URL(req.url).pathname === "/api/v1/auth/oauth/token") {
         const e = knownErrorBody("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
@@ -203,7 +204,7 @@ describe("auth-api 2.1 / 7.3: sign-out", () => {
     expect(await app.getAccessToken()).toBeNull();
   });
 
-  it("2.1 with a live session: DELETE /auth/sessions/current with the tokens, then signed out", async () => {
+  it("with a live session: DELETE /auth/sessions/current with the tokens, then signed out", async () => {
     wire.answer = () => HttpResponse.json({ success: true });
     const app = new StackClientApp({ baseUrl: BASE, projectId: PID, tokenStore: { accessToken: "at", refreshToken: "rt" }, retry: false });
     await app.signOut();
@@ -212,8 +213,8 @@ describe("auth-api 2.1 / 7.3: sign-out", () => {
   });
 });
 
-describe("auth-api 7.3: sign-out from a server app (inherited by StackServerApp in the official SDK)", () => {
-  it("7.3 the user of a request can sign out: DELETE with client access and that request's tokens", async () => {
+describe("Users and sessions: sign-out from a server app (inherited by StackServerApp in the official SDK)", () => {
+  it("the user of a request can sign out: DELETE with client access and that request's tokens", async () => {
     wire.answer = (req) => HttpResponse.json(req.method === "DELETE" ? { success: true } : serverUser);
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: "memory", retry: false });
     const request = { headers: { "x-stack-auth": JSON.stringify({ accessToken: "at_req", refreshToken: "rt_req" }) } };
@@ -228,7 +229,7 @@ describe("auth-api 7.3: sign-out from a server app (inherited by StackServerApp 
     expect((await app.getUser(UID))!.signOut).toBeUndefined();
   });
 
-  it("7.3 app.signOut() signs the app's own session out", async () => {
+  it("app.signOut() signs the app's own session out", async () => {
     wire.answer = () => HttpResponse.json({ success: true });
     const app = new StackServerApp({ baseUrl: BASE, projectId: PID, secretServerKey: "ssk", tokenStore: { accessToken: "at", refreshToken: "rt" }, retry: false });
     await app.signOut();

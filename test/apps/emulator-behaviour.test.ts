@@ -1,6 +1,7 @@
 /** Behaviour of the two apps against the real emulator, in process. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isStackPaymentsError } from "../../src/index.js";
+import { StackServerApp } from "../../src/server.js";
 import { setupEmulator } from "../fixtures/emulator-app.js";
 
 const env = setupEmulator();
@@ -141,16 +142,46 @@ describe("server app", () => {
     expect((await user.getItem("credits")).quantity).toBe(-2);
   });
 
-  it("publishes what it learns on the live bus", async () => {
+  it("publishes what it learns on the live bus: the read, the object's own value after a change, then the server's", async () => {
     const user = await server.createUser({});
     const seen: unknown[] = [];
-    server.live.subscribe(`item:user:${user.id}:credits`, (v) => seen.push(v));
+    const off = server.live.subscribe(`item:user:${user.id}:credits`, (v) => seen.push(v));
     const credits = await user.getItem("credits");
+    // Another holder of the same item changes it; this object does not know.
+    await (await user.getItem("credits")).increaseQuantity(10);
+    seen.length = 0;
     await credits.increaseQuantity(3);
     expect(seen).toEqual([
-      { id: "credits", display_name: "Credits", quantity: 0 },
       { id: "credits", display_name: "Credits", quantity: 3 },
+      { id: "credits", display_name: "Credits", quantity: 13 },
     ]);
+    expect(credits.quantity).toBe(3);
+    off();
+  });
+
+  it("an item object shows its read quantity plus its own successful changes, one request each", async () => {
+    const requests: string[] = [];
+    const counting = new StackServerApp({
+      baseUrl: "http://emulator.local",
+      projectId: env.emulator.project.id,
+      secretServerKey: env.emulator.project.secretServerKey,
+      fetch: (input, init) => {
+        const request = new Request(input, init);
+        requests.push(`${request.method} ${new URL(request.url).pathname}`);
+        return env.fetch(request);
+      },
+    });
+    const user = (await counting.getUser((await server.createUser({})).id))!;
+    const a = await user.getItem("credits");
+    const b = await user.getItem("credits");
+    requests.length = 0;
+    await a.increaseQuantity(10);
+    await b.decreaseQuantity(4);
+    expect(await a.tryDecreaseQuantity(3)).toBe(true);
+    expect(await b.tryDecreaseQuantity(10)).toBe(false);
+    expect(requests).toEqual(Array.from({ length: 4 }, () => `POST /api/v1/payments/items/user/${user.id}/credits/update-quantity`));
+    expect([a.quantity, b.quantity]).toEqual([7, -4]);
+    expect((await user.getItem("credits")).quantity).toBe(3);
   });
 
   it("teams: create, list through the user, items and checkout", async () => {
@@ -203,7 +234,6 @@ describe("server app", () => {
 
   it("bad input fails before any request", async () => {
     let calls = 0;
-    const { StackServerApp } = await import("../../src/server.js");
     const counting = new StackServerApp({
       baseUrl: "http://emulator.local",
       projectId: env.emulator.project.id,
@@ -231,7 +261,6 @@ describe("server app", () => {
   });
 
   it("retries a write whose answer was lost, with the same Idempotency-Key, and the emulator applies it once", async () => {
-    const { StackServerApp } = await import("../../src/server.js");
     let dropped = 0;
     const keys: string[] = [];
     const lossy = new StackServerApp({
@@ -318,7 +347,6 @@ describe("server app", () => {
   });
 
   it("per-call timeout and abort reach the request", async () => {
-    const { StackServerApp } = await import("../../src/server.js");
     // The in-process emulator answers within microtasks; a 200 ms delay in front of it stands in for the network.
     const slow = new StackServerApp({
       baseUrl: "http://emulator.local",
