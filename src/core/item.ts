@@ -3,8 +3,7 @@
  * quantity changes (`ServerItem`) for servers, with the contract's `allow_negative` rules.
  */
 import type { ItemResponse } from "./schemas/payments.js";
-import { itemResponseShape } from "./wire-shapes.js";
-import type { Shape } from "./wire-shape.js";
+import { itemResponseShape, updateQuantityResponseShape } from "./wire-shapes.js";
 import { isStackPaymentsError } from "./errors.js";
 import { itemTopic } from "./live/bus.js";
 import type { CustomerRef, PaymentsContext } from "./customer.js";
@@ -56,8 +55,6 @@ export function toItem(wire: ItemResponse): Item {
   return { displayName: wire.display_name, quantity: wire.quantity, nonNegativeQuantity: Math.max(0, wire.quantity) };
 }
 
-const emptyShape: Shape<object> = ["o", {}];
-
 /**
  * POST update-quantity. The contract inserts these path segments raw (no encoding) and always
  * sends `allow_negative`.
@@ -77,7 +74,7 @@ export async function updateItemQuantity(
     body,
     accessType: ctx.accessType,
     session: ctx.session,
-    schema: emptyShape,
+    schema: updateQuantityResponseShape,
     options: callOptions,
   });
 }

@@ -3,8 +3,15 @@
  * built from the wire views of auth-api.md sections 3-4.
  */
 import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
-import { clientTeamShape, createSessionResponseShape, serverTeamShape } from "./wire-shapes.js";
-import type { Shape } from "./wire-shape.js";
+import {
+  clientTeamShape,
+  clientUserShape,
+  createSessionResponseShape,
+  serverTeamShape,
+  serverTeamsListResponseShape,
+  teamMembershipResponseShape,
+  teamsListResponseShape,
+} from "./wire-shapes.js";
 import type { Customer, PaymentsContext, ServerCustomer } from "./customer.js";
 import { attachCustomerRef, clientCustomerMethods, requireId, serverCustomerMethods } from "./customer.js";
 import type { CallOptions } from "./transport.js";
@@ -98,10 +105,6 @@ export interface UserHost {
 /** The project of the host's app (customers note pending checkouts under it). */
 const projectOf = (host: UserHost) => (host.app as { projectId?: string } | null)?.projectId;
 
-const teamsListShape: Shape<{ items: ClientTeamWire[] }> = ["o", { items: ["a", clientTeamShape] }];
-const serverTeamsListShape: Shape<{ items: ServerTeamWire[] }> = ["o", { items: ["a", serverTeamShape] }];
-const anyObject: Shape<object> = ["o", {}];
-
 function userFields(wire: ClientUserWire): UserFields {
   return {
     displayName: wire.display_name,
@@ -156,7 +159,7 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
           path: `/team-memberships/${segment(wire.id)}/${segment(requireId("userId", userId))}`,
           body: {},
           accessType: "server",
-          schema: anyObject,
+          schema: teamMembershipResponseShape,
           options: c,
         });
       },
@@ -184,7 +187,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
       query: { user_id: "me" },
       accessType: "client",
       session: ctx.session,
-      schema: teamsListShape,
+      schema: teamsListResponseShape,
       options: c,
     });
     return list.items.map((t) => createTeam(host, t));
@@ -216,7 +219,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
           body: { selected_team_id: team.id },
           accessType: "client",
           session: ctx.session,
-          schema: anyObject,
+          schema: clientUserShape,
           options: c,
         });
         return createTeam(host, team);
@@ -238,7 +241,7 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
       path: "/teams",
       query: { user_id: wire.id },
       accessType: "server",
-      schema: serverTeamsListShape,
+      schema: serverTeamsListResponseShape,
       options: c,
     });
     return list.items.map((t) => createServerTeam(host, t));
