@@ -3,8 +3,7 @@
  * quantity changes (`ServerItem`) for servers, one request per change.
  */
 import type { ItemResponse } from "./schemas/payments.js";
-import { itemResponseShape } from "./wire-shapes.js";
-import type { Shape } from "./wire-shape.js";
+import { itemResponseShape, updateQuantityResponseShape } from "./wire-shapes.js";
 import { isStackPaymentsError } from "./errors.js";
 import { itemTopic } from "./live/bus.js";
 import { apiPath, requireCount, type ApiContext, type CustomerRef } from "./api-context.js";
@@ -55,8 +54,6 @@ export function toItem(wire: ItemResponse): Item {
   return { displayName: wire.display_name, quantity: wire.quantity, nonNegativeQuantity: Math.max(0, wire.quantity) };
 }
 
-const emptyShape: Shape<object> = ["o", {}];
-
 /**
  * Builds a `ServerItem` over `wire` (read for `ref` and `itemId`, both already checked). Its
  * quantity follows its own successful changes; see {@link ServerItem}.
@@ -71,7 +68,7 @@ export function createServerItem(ctx: ApiContext, ref: CustomerRef, itemId: stri
       // Always sent, `false` included, as the official SDK does.
       query: { allow_negative: String(allowNegative) },
       body: { delta },
-      schema: emptyShape,
+      schema: updateQuantityResponseShape,
       options: callOptions,
     });
     quantity += delta;

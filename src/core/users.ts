@@ -3,8 +3,15 @@
  * built from the client and server views of users and teams the API answers with.
  */
 import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
-import { clientTeamShape, createSessionResponseShape, serverTeamShape } from "./wire-shapes.js";
-import type { Shape } from "./wire-shape.js";
+import {
+  clientTeamShape,
+  clientUserShape,
+  createSessionResponseShape,
+  serverTeamShape,
+  serverTeamsListResponseShape,
+  teamMembershipResponseShape,
+  teamsListResponseShape,
+} from "./wire-shapes.js";
 import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
 import type { Customer, ServerCustomer } from "./customer.js";
 import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods } from "./customer.js";
@@ -109,10 +116,6 @@ export interface UserHost {
 /** The project of the host's app (customers note pending checkouts under it). */
 const projectOf = (host: UserHost) => (host.app as { projectId?: string } | null)?.projectId;
 
-const teamsListShape: Shape<{ items: ClientTeamWire[] }> = ["o", { items: ["a", clientTeamShape] }];
-const serverTeamsListShape: Shape<{ items: ServerTeamWire[] }> = ["o", { items: ["a", serverTeamShape] }];
-const anyObject: Shape<object> = ["o", {}];
-
 function userFields(wire: ClientUserWire): UserFields {
   return {
     displayName: wire.display_name,
@@ -166,7 +169,7 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
           method: "POST",
           path: apiPath`/team-memberships/${wire.id}/${requireId("userId", userId)}`,
           body: {},
-          schema: anyObject,
+          schema: teamMembershipResponseShape,
           options: c,
         });
       },
@@ -192,7 +195,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
       method: "GET",
       path: apiPath`/teams`,
       query: { user_id: "me" },
-      schema: teamsListShape,
+      schema: teamsListResponseShape,
       options: c,
     });
     return list.items.map((t) => createTeam(host, t));
@@ -220,7 +223,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
           method: "PATCH",
           path: apiPath`/users/me`,
           body: { selected_team_id: team.id },
-          schema: anyObject,
+          schema: clientUserShape,
           options: c,
         });
         return createTeam(host, team);
@@ -241,7 +244,7 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
       method: "GET",
       path: apiPath`/teams`,
       query: { user_id: wire.id },
-      schema: serverTeamsListShape,
+      schema: serverTeamsListResponseShape,
       options: c,
     });
     return list.items.map((t) => createServerTeam(host, t));

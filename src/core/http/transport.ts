@@ -9,6 +9,7 @@ import ky, { HTTPError, isForceRetryError, isHTTPError, isTimeoutError, type Aft
 import type { Shape } from "../wire-shape.js";
 import { StackPaymentsError, errorCodeIs, invalidArgument } from "../errors.js";
 import { IDEMPOTENCY_SUPPORTED_HEADER } from "../wire-constants.js";
+import { oauthTokenResponseShape } from "../wire-shapes.js";
 import { NO_TOKENS, apiHeaders, apiUrl, enforceOwnHeaders, randomId, type AccessType, type SessionTokens } from "./build-request.js";
 import {
   MAX_RESPONSE_BYTES,
@@ -21,7 +22,6 @@ import {
   parseJson,
   readText,
   validate,
-  validationError,
   type CallInfo,
 } from "./classify-answer.js";
 import { isNetworkFailure, kyRetryOptions, markNetworkFailure, mayRetry, type RetryOptions } from "./retry-policy.js";
@@ -348,11 +348,7 @@ export function createTransport(options: TransportOptions): Transport {
     return perform(
       call,
       callOptions,
-      (value, what) => {
-        const token = (value as { access_token?: unknown } | null)?.access_token;
-        if (typeof token !== "string") throw validationError(what, "access_token", "expected string");
-        return token;
-      },
+      (value, what) => validate(oauthTokenResponseShape, value, what).access_token,
       // A refresh token the server no longer knows: signed out.
       (error) => (errorCodeIs(error.code, "REFRESH_TOKEN_ERROR") ? null : undefined),
     );

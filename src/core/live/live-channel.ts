@@ -10,8 +10,8 @@
  */
 import type { CustomerType } from "../schemas/common.js";
 import type { LiveEvent } from "../schemas/payments.js";
-import { checkShape, type Shape } from "../wire-shape.js";
-import { itemResponseShape, productsListResponseShape } from "../wire-shapes.js";
+import { checkShape } from "../wire-shape.js";
+import { liveEventShape } from "../wire-shapes.js";
 import { itemTopic, productsTopic, type LiveBus, type LiveListener, type LiveTopic, type LiveValue } from "./bus.js";
 import { createBroadcastRelay, type BroadcastRelay } from "./broadcast.js";
 import { createEventStream, type EventStream, type ServerSentEvent } from "./event-stream.js";
@@ -22,15 +22,6 @@ import {
   type PendingCheckoutStorage,
 } from "./pending-checkout.js";
 import { createBrowserEnvironment, createPoller, type Poller, type PollerEnvironment } from "./polling.js";
-
-/** `liveEventSchema` as a compact shape (the browser bundle carries no zod). */
-const liveEventShape: Shape<LiveEvent> = [
-  "|",
-  [
-    ["o", { kind: ["e", ["item"]], item_id: "s", item: itemResponseShape }],
-    ["o", { kind: ["e", ["products"]], products: productsListResponseShape }],
-  ],
-];
 
 /** How fresh values reach this app right now. */
 export type LiveConnectionState =

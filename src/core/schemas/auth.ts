@@ -35,16 +35,13 @@ export const passwordSignInBodySchema = z.strictObject({
   password: z.string(),
 });
 
-/** Answer of the OAuth refresh grant `POST /auth/oauth/token`. */
+/**
+ * Answer of the OAuth refresh grant `POST /auth/oauth/token`: the SDK reads only `access_token`
+ * (the server also sends `token_type`, `expires_in` and `scope`; no new refresh token).
+ */
 export const oauthTokenResponseSchema = z.object({
   access_token: z.string(),
-  token_type: z.string(),
-  expires_in: z.optional(z.number()),
-  scope: z.optional(z.string()),
 });
-
-/** Answer of `POST /auth/sessions/current/refresh`. */
-export const refreshResponseSchema = z.object({ access_token: z.string() });
 
 /** Claims of the ES256 access token; the official SDK rejects tokens missing any but `exp`. */
 export const accessTokenPayloadSchema = z.object({
@@ -86,9 +83,22 @@ export const serverTeamSchema = z.extend(clientTeamSchema, {
 });
 export type ServerTeamWire = z.infer<typeof serverTeamSchema>;
 
+/** `GET /teams?user_id=` with client access. */
 export const teamsListResponseSchema = z.object({
   items: z.array(clientTeamSchema),
   is_paginated: z.boolean(),
+});
+
+/** `GET /teams?user_id=` with server access. */
+export const serverTeamsListResponseSchema = z.object({
+  items: z.array(serverTeamSchema),
+  is_paginated: z.boolean(),
+});
+
+/** Answer of `POST /team-memberships/{team_id}/{user_id}` (status 201). */
+export const teamMembershipResponseSchema = z.object({
+  team_id: z.string(),
+  user_id: z.string(),
 });
 
 /** Client view of a user (exactly these keys on the wire). */
@@ -161,23 +171,4 @@ export const createTeamBodySchema = z.strictObject({
   client_read_only_metadata: z.optional(jsonSchema),
   server_metadata: z.optional(jsonSchema),
   creator_user_id: z.optional(z.string()),
-});
-
-/** `GET /projects/current` (client view). */
-export const currentProjectSchema = z.object({
-  id: z.string(),
-  display_name: z.string(),
-  config: z.object({
-    sign_up_enabled: z.boolean(),
-    credential_enabled: z.boolean(),
-    magic_link_enabled: z.boolean(),
-    passkey_enabled: z.boolean(),
-    client_team_creation_enabled: z.boolean(),
-    client_user_deletion_enabled: z.boolean(),
-    allow_user_api_keys: z.boolean(),
-    allow_team_api_keys: z.boolean(),
-    enabled_oauth_providers: z.array(z.object({ id: z.string() })),
-    domains: z.array(z.object({ domain: z.string(), handler_path: z.string() })),
-    allow_localhost: z.boolean(),
-  }),
 });

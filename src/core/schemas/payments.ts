@@ -85,6 +85,9 @@ export const itemResponseSchema = z.object({
 });
 export type ItemResponse = z.infer<typeof itemResponseSchema>;
 
+/** Answer of POST .../update-quantity: an empty object. */
+export const updateQuantityResponseSchema = z.object({});
+
 /** POST .../update-quantity body. */
 export const updateQuantityBodySchema = z.strictObject({
   delta: z.int(),
