@@ -44,6 +44,8 @@ const CREDENTIAL_ERRORS = ["EMAIL_PASSWORD_MISMATCH", "USER_EMAIL_ALREADY_EXISTS
  * const credits = await user.getItem("credits");
  */
 export class StackClientApp {
+  /** Which kind of app this is, for code that handles both (e.g. the React layer). */
+  readonly kind = "client" as const;
   /** In-process live channel: every item/product value this app reads or changes is published here. */
   readonly live: LiveBus;
   readonly #core: AppCore;

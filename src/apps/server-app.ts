@@ -86,6 +86,8 @@ const USER_FIELDS: Record<string, string> = {
  * if (!(await credits?.tryDecreaseQuantity(5))) throw new Error("Insufficient credits");
  */
 export class StackServerApp {
+  /** Which kind of app this is, for code that handles both (e.g. the React layer). */
+  readonly kind = "server" as const;
   /** In-process live channel: every item/product value this app reads or changes is published here. */
   readonly live: LiveBus;
   readonly #core: AppCore;
