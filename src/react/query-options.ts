@@ -48,11 +48,6 @@ export interface StackQueryOptions<T> {
   meta?: StackQueryMeta;
 }
 
-/** Whether reads through `app` may see server-only data (then it is left out of what is cached). */
-function seesServerData(app: QueryApp): boolean {
-  return app.kind !== "client";
-}
-
 /**
  * Query options of a customer's item; the cached value is the wire body `{ id, display_name, quantity }`,
  * kept live by the provider's live channel.
@@ -83,8 +78,9 @@ export function productsQueryOptions(app: QueryApp, options: CustomerSelector & 
   const { type, id } = customerRefFrom(options);
   const paged = options.cursor !== undefined || options.limit !== undefined;
   const topic = productsTopic(type, id);
+  // Reads through anything but a client app may see server-only products.
   const forBrowser = (page: ProductsPageWire): ProductsPageWire =>
-    seesServerData(app) ? { ...page, items: page.items.filter((p) => !p.product.server_only) } : page;
+    app.kind === "client" ? page : { ...page, items: page.items.filter((p) => !p.product.server_only) };
   return {
     queryKey: stackQueryKeys.products(app.projectId, options),
     queryFn: paged

@@ -124,7 +124,7 @@ export function createReactUser(app: QueryApp, wire: UserWire): ReactUser {
     // sign up a new one here.
     const user = (await app.getUser({ or: "anonymous-if-exists[deprecated]", includeRestricted: true })) as CurrentUser | null;
     if (!user || user.id !== wire.id) {
-      throw new StackPaymentsError({ code: "USER_NOT_SIGNED_IN", message: `User ${wire.id} is no longer signed in in this app.` });
+      throw new StackPaymentsError({ code: "USER_NOT_SIGNED_IN", message: `User ${wire.id} is no longer signed in.` });
     }
     return user;
   });

@@ -13,7 +13,7 @@ import type { ProductsPageWire } from "./wire-of.js";
  * Maps a cached page with the core's own mapping. A page other than the first carries only the
  * product fields that mapping reads (see `ProductsPageWire`), hence the widening.
  */
-const selectProducts = (page: ProductsPageWire): CustomerProductsList => toProductsList(page as ProductsListResponse);
+const selectProducts = toProductsList as (page: ProductsPageWire | ProductsListResponse) => CustomerProductsList;
 
 /** The products of `selector` in the form asked for (fixed per call site). */
 export function useCustomerProducts(

@@ -78,7 +78,7 @@ export function useSuspenseForm(options: { suspense?: boolean | undefined } | un
   if (first.current !== suspense) {
     throw new StackPaymentsError({
       code: "CONFIGURATION_ERROR",
-      message: `${hook} switched between its suspending form and { suspense: false } while mounted; pick one per call site (render another component for the other).`,
+      message: `${hook} cannot switch between its suspending form and { suspense: false } while mounted.`,
     });
   }
   return suspense;
