@@ -1,7 +1,7 @@
 /**
  * `useUser`: the signed-in user, with hooks as methods.
  */
-import { isServer, type QueryClient } from "@tanstack/react-query";
+import { isServer, useQuery, type QueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
 import { StackPaymentsError } from "../core/errors.js";
 import { useStackContext } from "./provider.js";
@@ -16,8 +16,8 @@ export type UseUserOptions = UserQueryOptions;
 
 /**
  * The navigation of `or: "redirect"`, as a query: react-query runs it once however many components
- * ask (and keeps its failure, e.g. an app that cannot navigate); it does not settle while the page
- * navigates away, and it goes with the project's other queries when the session changes.
+ * ask, and keeps its failure (e.g. an app that cannot navigate) until the session changes; it does
+ * not settle while the page navigates away.
  */
 function redirectQueryOptions(app: QueryApp, queryClient: QueryClient, options: UseUserOptions) {
   return {
@@ -29,25 +29,9 @@ function redirectQueryOptions(app: QueryApp, queryClient: QueryClient, options: 
       return null;
     },
     retry: false,
-    gcTime: 0,
+    // A failure stays (no new attempt each time a component mounts), so it can be shown.
+    retryOnMount: false,
   } as const;
-}
-
-/** Nobody is signed in: what `or` asks for (throw, navigate), or null. */
-function absent(app: QueryApp, queryClient: QueryClient, options: UseUserOptions, suspense: boolean): null | QueryState<null> {
-  if (options.or === "throw") {
-    throw new StackPaymentsError({ code: "USER_NOT_SIGNED_IN", message: "User is not signed in but useUser was called with { or: 'throw' }." });
-  }
-  if (options.or !== "redirect") return null;
-  if (isServer) throw serverMiss("A signed-in user");
-  const redirect = redirectQueryOptions(app, queryClient, options);
-  const failed = queryClient.getQueryState(redirect.queryKey)?.error;
-  if (failed) throw failed;
-  const navigation = queryClient.fetchQuery(redirect);
-  // Suspend until the page navigates away (the promise settles only if it could not, or need not).
-  if (suspense) throw navigation;
-  navigation.catch(() => {});
-  return { status: "pending", data: undefined, error: null, isFetching: true, refetch: async () => {} };
 }
 
 /**
@@ -70,9 +54,23 @@ export function useUser(options: UseUserOptions & { suspense?: boolean } = {}): 
   const { suspense: _, ...rest } = options;
   const query = userQueryOptions(app, rest);
   const select = useCallback((wire: UserWire | null) => wire && createReactUser(app, wire), [app]);
-  if (suspense) {
-    return useSuspendingQuery(query, select, "The signed-in user") ?? absent(app, queryClient, rest, true);
+  const result = suspense ? useSuspendingQuery(query, select, "The signed-in user") : useQueryState(query, select);
+  const state = suspense ? undefined : (result as QueryState<ReactUser | null>);
+  const absent = state ? state.status === "success" && state.data === null : result === null;
+  if (absent && rest.or === "throw") {
+    throw new StackPaymentsError({ code: "USER_NOT_SIGNED_IN", message: "User is not signed in but useUser was called with { or: 'throw' }." });
   }
-  const state = useQueryState(query, select);
-  return state.status === "success" && state.data === null ? (absent(app, queryClient, rest, false) ?? state) : state;
+  const redirecting = absent && rest.or === "redirect";
+  if (redirecting && isServer) throw serverMiss("A signed-in user");
+  const redirect = redirectQueryOptions(app, queryClient, rest);
+  // Observed in both forms, so that a navigation that fails renders this component again.
+  const navigation = useQuery({ ...redirect, enabled: redirecting }, queryClient);
+  if (!redirecting) return result as ReactUser | null | QueryState<ReactUser | null>;
+  if (navigation.error) {
+    if (!state) throw navigation.error;
+    return { ...state, status: "error", data: undefined, error: navigation.error, isFetching: false };
+  }
+  // Suspend until the page navigates away (this settles only if it could not, or need not).
+  if (!state) throw queryClient.fetchQuery(redirect);
+  return { ...state, status: "pending", data: undefined, isFetching: true };
 }

@@ -692,16 +692,21 @@ describe("useUser", () => {
     expect(new Set(states)).toEqual(new Set(["pending"]));
   });
 
-  it("{ or: \"redirect\" } in an app that cannot navigate shows getUser's error", async () => {
-    const { app } = createClientApp(emulator, null);
+  it("{ or: \"redirect\" } in an app that cannot navigate shows getUser's error, in both forms", async () => {
+    const { app, requests } = createClientApp(emulator, null);
     function Guarded() {
       useUser({ or: "redirect" });
       return <p>rendered</p>;
+    }
+    function Quiet() {
+      const state = useUser({ or: "redirect", suspense: false });
+      return <p data-testid="quiet">{state.status === "error" ? `error ${(state.error as { code?: string }).code}` : state.status}</p>;
     }
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       render(
         <StackProvider app={app} live={false}>
+          <Quiet />
           <ErrorBoundary>
             <Suspense fallback="loading">
               <Guarded />
@@ -710,6 +715,11 @@ describe("useUser", () => {
         </StackProvider>,
       );
       await waitFor(() => expect(screen.getByTestId("error").textContent).toBe("USER_NOT_SIGNED_IN"));
+      await waitFor(() => expect(screen.getByTestId("quiet").textContent).toBe("error USER_NOT_SIGNED_IN"));
+      // The failed navigation is kept, not tried again on every render.
+      const settled = requests.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(requests.length).toBe(settled);
     } finally {
       spy.mockRestore();
     }
