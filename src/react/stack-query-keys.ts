@@ -27,7 +27,7 @@ import type { ItemResponse } from "../core/schemas/payments.js";
 import type { ProductsPageWire, TeamWire, UserWire } from "./wire-of.js";
 
 /** First element of every key of ours. */
-export const QUERY_NAMESPACE = "stack-payments";
+const QUERY_NAMESPACE = "stack-payments";
 
 /** Which signed-in user a user query reads (what the key records of `useUser`'s options). */
 export interface CurrentUserKeyOptions {
