@@ -68,7 +68,7 @@ export function StackProvider({ app, queryClient, live, children }: StackProvide
     [app, client],
   );
   const scope = app as QueryApp & { queryKeyScope?: () => string };
-  const session = useSyncExternalStore(subscribeSession, scope.queryKeyScope ? () => scope.queryKeyScope!() : noSession, noSession);
+  const session = useSyncExternalStore(subscribeSession, () => scope.queryKeyScope?.() ?? "", noSession);
 
   useEffect(() => {
     if (liveOptions === false) return;

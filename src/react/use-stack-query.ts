@@ -78,7 +78,7 @@ export function useSuspenseForm(options: { suspense?: boolean | undefined } | un
   if (first.current !== suspense) {
     throw new StackPaymentsError({
       code: "CONFIGURATION_ERROR",
-      message: `${hook} cannot switch between its suspending form and { suspense: false } while mounted.`,
+      message: `${hook} cannot switch to or from { suspense: false } while mounted.`,
     });
   }
   return suspense;

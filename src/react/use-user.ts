@@ -66,11 +66,8 @@ export function useUser(options: UseUserOptions & { suspense?: boolean } = {}): 
   // Observed in both forms, so that a navigation that fails renders this component again.
   const navigation = useQuery({ ...redirect, enabled: redirecting }, queryClient);
   if (!redirecting) return result as ReactUser | null | QueryState<ReactUser | null>;
-  if (navigation.error) {
-    if (!state) throw navigation.error;
-    return { ...state, status: "error", data: undefined, error: navigation.error, isFetching: false };
-  }
+  const { error } = navigation;
   // Suspend until the page navigates away (this settles only if it could not, or need not).
-  if (!state) throw queryClient.fetchQuery(redirect);
-  return { ...state, status: "pending", data: undefined, isFetching: true };
+  if (!state) throw error ?? queryClient.fetchQuery(redirect);
+  return { ...state, data: undefined, ...(error ? { status: "error", error, isFetching: false } : { status: "pending", isFetching: true }) };
 }
