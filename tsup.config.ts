@@ -1,19 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
-
-const USE_CLIENT = '"use client";\n';
-
-/**
- * Marks the React entry as client code for React Server Components. Done after the build because
- * tsup's `banner` applies to every entry of a config, and the entries must share one config so
- * that `stack-payments` and `stack-payments/react` share chunks instead of each bundling the core.
- */
-async function markReactEntryAsClient(): Promise<void> {
-  for (const file of ["dist/react.js", "dist/react.cjs"]) {
-    const code = await readFile(file, "utf8");
-    if (!code.startsWith(USE_CLIENT)) await writeFile(file, USE_CLIENT + code);
-  }
-}
+import { prependReactEntryPrelude } from "./scripts/react-entry-prelude.js";
 
 export default defineConfig([
   {
@@ -32,7 +18,8 @@ export default defineConfig([
     target: "es2022",
     platform: "neutral",
     external: ["react", "@tanstack/react-query", "next", "next/headers", "next/navigation", "pg", "@electric-sql/pglite", "msw"],
-    onSuccess: markReactEntryAsClient,
+    // "use client" and the check that @tanstack/react-query is installed (see the script).
+    onSuccess: () => prependReactEntryPrelude("dist"),
   },
   {
     entry: { cli: "src/cli.ts" },

@@ -1,34 +1,26 @@
 /**
  * `stack-payments/react`: `StackProvider`, `useUser` (with `user.useItem`, `user.useProducts`,
- * `user.useTeam`), app-level `useItem` / `useProducts`, query-options factories for server
- * rendering, and the live channel's connection state. Built on @tanstack/react-query.
+ * `user.useTeam`), app-level `useItem` / `useProducts`, the query-options factories and the query-key
+ * factory, and the live channel's connection state. Built on @tanstack/react-query, which React apps
+ * install next to this package: `npm install stack-payments @tanstack/react-query`.
  */
 export { StackProvider, useStackApp, type StackProviderProps } from "./react/provider.js";
-export {
-  useUser,
-  useItem,
-  useProducts,
-  type UseUserOptions,
-  type ReactUser,
-  type ReactTeam,
-  type CustomerHooks,
-  type QueryState,
-  type NoSuspense,
-} from "./react/hooks.js";
+export { useUser, type UseUserOptions } from "./react/use-user.js";
+export { useItem } from "./react/use-item.js";
+export { useProducts } from "./react/use-products.js";
+export type { ReactUser, ReactTeam, CustomerHooks } from "./react/react-customer.js";
+export type { QueryState, NoSuspense } from "./react/use-stack-query.js";
 export { useLiveConnectionState } from "./react/use-live-connection-state.js";
 export {
   itemQueryOptions,
   productsQueryOptions,
   userQueryOptions,
   teamsQueryOptions,
-  itemQueryKey,
-  productsQueryKey,
-  userQueryKey,
-  teamsQueryKey,
-  projectQueryKey,
+  type QueryApp,
   type StackQueryOptions,
+  type StackQueryMeta,
   type UserQueryOptions,
-  type UserSnapshot,
-  type TeamSnapshot,
 } from "./react/query-options.js";
+export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
+export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
 export type { LiveConnectionState, LiveChannelOptions } from "./core/live/live-channel.js";

@@ -61,13 +61,10 @@ export {
   productsQueryOptions,
   userQueryOptions,
   teamsQueryOptions,
-  itemQueryKey,
-  productsQueryKey,
-  userQueryKey,
-  teamsQueryKey,
-  projectQueryKey,
+  type QueryApp,
   type StackQueryOptions,
+  type StackQueryMeta,
   type UserQueryOptions,
-  type UserSnapshot,
-  type TeamSnapshot,
 } from "./react/query-options.js";
+export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
+export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";

@@ -41,6 +41,8 @@ const CREDENTIAL_ERRORS = ["EMAIL_PASSWORD_MISMATCH", "USER_EMAIL_ALREADY_EXISTS
  * const credits = await user.getItem("credits");
  */
 export class StackClientApp extends StackAppBase {
+  /** Which kind of app this is, for code that handles both (e.g. the React layer). */
+  readonly kind = "client" as const;
   readonly #core: AppCore;
 
   constructor(options: StackClientAppOptions = {}) {

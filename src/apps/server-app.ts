@@ -67,6 +67,8 @@ const USER_FIELDS: Record<string, string> = {
  * if (!(await credits?.tryDecreaseQuantity(5))) throw new Error("Insufficient credits");
  */
 export class StackServerApp extends StackAppBase {
+  /** Which kind of app this is, for code that handles both (e.g. the React layer). */
+  readonly kind = "server" as const;
   readonly #core: AppCore;
 
   constructor(options: StackServerAppOptions = {}) {

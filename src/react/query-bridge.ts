@@ -1,12 +1,16 @@
 /**
- * The bridge from the live channel into a react-query cache: when a query of ours that follows a
- * live topic enters the cache (a hook mounted, a prefetch, a hydration), the topic is opened;
- * every pushed value is written straight into the query (`setQueryData`), a "changed" hint
- * invalidates it; when the query is garbage-collected, the topic is closed.
+ * The bridge from the live channel into a react-query cache. It listens to the QueryCache's own
+ * events: when a query of the project whose `meta.liveTopic` names a topic enters the cache (a hook
+ * mounted, a prefetch, a hydration), the topic is opened; when the query leaves the cache (garbage
+ * collection, removal), it is closed. Pushed values are written straight into the query with
+ * `setQueryData` (react-query's structural sharing keeps equal values as they were, so a value read
+ * by the query itself and echoed by the channel changes nothing); a "changed" hint invalidates it.
+ * Queries under a live query's key (the other pages of a product list) are re-read when it changes.
  */
-import type { Query, QueryClient } from "@tanstack/react-query";
+import { matchQuery, type Query, type QueryClient } from "@tanstack/react-query";
 import type { LiveChannel } from "../core/live/live-channel.js";
-import { QUERY_NAMESPACE, topicOfQueryKey } from "./query-options.js";
+import type { StackQueryMeta } from "./query-options.js";
+import { stackQueryKeys } from "./stack-query-keys.js";
 
 /** A running bridge; `close()` releases every topic it opened. */
 export interface QueryBridge {
@@ -16,50 +20,49 @@ export interface QueryBridge {
 /** Connects `channel` to `queryClient`'s cache for the queries of `projectId`; see the module comment. */
 export function createQueryBridge(queryClient: QueryClient, channel: LiveChannel, projectId: string): QueryBridge {
   const cache = queryClient.getQueryCache();
-  const open = new Map<string, () => void>();
+  const project = { queryKey: stackQueryKeys.project(projectId) };
+  // What this bridge opened, to close it again: subscriptions, not cached values.
+  const open = new Map<Query, () => void>();
 
-  const add = (query: Query) => {
-    if (open.has(query.queryHash) || query.queryKey[1] !== projectId) return;
-    const topic = topicOfQueryKey(query.queryKey);
-    if (!topic) return;
-    const key = query.queryKey;
+  const follow = (query: Query) => {
+    const topic = (query.meta as StackQueryMeta | undefined)?.liveTopic;
+    if (!topic || open.has(query) || !matchQuery(project, query)) return;
     open.set(
-      query.queryHash,
+      query,
       channel.subscribe(topic, (value) => {
         if (value === undefined) {
-          void queryClient.invalidateQueries({ queryKey: key, exact: true });
-        } else {
-          const current = queryClient.getQueryData(key);
-          // Reads made by the query itself come back through the channel too: skip equal values.
-          if (current === undefined || JSON.stringify(current) !== JSON.stringify(value)) queryClient.setQueryData(key, value);
+          void queryClient.invalidateQueries({ queryKey: query.queryKey });
+          return;
         }
-        if (topic.startsWith("products:")) {
-          // Other pages of the same list have no topic of their own: they follow the first page.
-          void queryClient.invalidateQueries({
-            predicate: (q) =>
-              q.queryKey[0] === QUERY_NAMESPACE && q.queryKey.length === 6 && q.queryKey.slice(0, 5).every((k, i) => k === key[i]),
-          });
-        }
+        queryClient.setQueryData(query.queryKey, value);
+        void queryClient.invalidateQueries({ queryKey: query.queryKey, predicate: (q) => q !== query });
       }),
     );
   };
 
-  const remove = (query: Query) => {
-    const off = open.get(query.queryHash);
-    if (!off) return;
-    open.delete(query.queryHash);
-    off();
+  const unfollow = (query: Query) => {
+    open.get(query)?.();
+    open.delete(query);
   };
 
   // Queries already in the cache (rendered or hydrated before the bridge started) are live too.
-  for (const query of cache.getAll()) add(query);
+  for (const query of cache.getAll()) follow(query);
+  let closed = false;
   const unsubscribe = cache.subscribe((event) => {
-    if (event.type === "added") add(event.query);
-    else if (event.type === "removed") remove(event.query);
+    const { query } = event;
+    if (event.type === "removed") unfollow(query);
+    else if (event.type === "added") {
+      // Queries enter the cache while a component renders; opening a topic starts connections and
+      // changes the channel's state (which other components show), so it waits until the render is over.
+      queueMicrotask(() => {
+        if (!closed && cache.get(query.queryHash) === query) follow(query);
+      });
+    }
   });
 
   return {
     close() {
+      closed = true;
       unsubscribe();
       for (const off of open.values()) off();
       open.clear();

@@ -1,12 +1,27 @@
 // @vitest-environment jsdom
-import { QueryClient } from "@tanstack/react-query";
+import { HydrationBoundary, QueryClient, QueryClientProvider, dehydrate, useQueryClient } from "@tanstack/react-query";
 import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
-import { Suspense } from "react";
+import { Component, Suspense, useState, type ReactNode } from "react";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { StackClientApp } from "../../src/apps/client-app.js";
 import type { StackServerApp } from "../../src/apps/server-app.js";
+import type { GetUserOptions } from "../../src/core/app-core.js";
+import type { Item } from "../../src/core/item.js";
+import type { CustomerProductsList } from "../../src/core/products.js";
 import type { Emulator } from "../../src/emulator/create-emulator.js";
-import { StackProvider, useItem, useLiveConnectionState, useProducts, useUser, type ReactUser } from "../../src/react.js";
-import { createClientApp, createServerApp, newSignedInUser, reads, startEmulator } from "./setup.js";
+import {
+  StackProvider,
+  itemQueryOptions,
+  productsQueryOptions,
+  stackQueryKeys,
+  useItem,
+  useLiveConnectionState,
+  useProducts,
+  useUser,
+  type ReactTeam,
+  type ReactUser,
+} from "../../src/react.js";
+import { BASE_URL, countingFetch, createClientApp, createServerApp, newSignedInUser, reads, startEmulator } from "./setup.js";
 
 let emulator: Emulator;
 let server: StackServerApp;
@@ -399,5 +414,331 @@ describe("return from checkout", () => {
     await server.grantProduct({ userId: user.id, productId: "pro" });
     await waitFor(() => expect(screen.getByTestId("owned").textContent).toBe("pro"), { timeout: 2000 });
     await waitFor(() => expect(sessionStorage.getItem(`stack-payments:pending-checkout:${emulator.project.id}`)).toBeNull());
+  });
+});
+
+/** Shows the code (or message) of what its children throw. */
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    const { error } = this.state;
+    return error ? <p data-testid="error">{(error as { code?: string }).code ?? error.message}</p> : this.props.children;
+  }
+}
+
+describe("objects made in select", () => {
+  it("are the same on every render until their data changes, then new ones (still SDK customers)", async () => {
+    const { app, user } = await setup(4);
+    const queryClient = new QueryClient();
+    const seen: Array<{ user: ReactUser; item: Item; products: CustomerProductsList; teams: ReactTeam[] }> = [];
+    let renderAgain = () => {};
+    function Probe() {
+      const [, setCount] = useState(0);
+      renderAgain = () => setCount((n) => n + 1);
+      const me = useUser({ or: "throw" });
+      const entry = { user: me, item: me.useItem("credits"), products: me.useProducts(), teams: me.useTeams() };
+      seen.push(entry);
+      return <p data-testid="probe">{`${entry.user.displayName}:${entry.item.quantity}`}</p>;
+    }
+    render(
+      <StackProvider app={app} queryClient={queryClient} live={{ push: false, broadcast: false, pollIntervalMs: 60_000 }}>
+        <Suspense fallback="loading">
+          <Probe />
+        </Suspense>
+      </StackProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("probe").textContent).toBe("Ada:4"));
+    const first = seen.at(-1)!;
+    const rendered = seen.length;
+    act(() => renderAgain());
+    act(() => renderAgain());
+    expect(seen.length).toBeGreaterThanOrEqual(rendered + 2);
+    const again = seen.at(-1)!;
+    for (const key of ["user", "item", "products", "teams"] as const) expect(again[key]).toBe(first[key]);
+
+    // The item changes: a new item, the rest as it was.
+    act(() => app.live.publish(`item:user:${user.id}:credits`, { id: "credits", display_name: "Credits", quantity: 9 }));
+    await waitFor(() => expect(screen.getByTestId("probe").textContent).toBe("Ada:9"));
+    const changed = seen.at(-1)!;
+    expect(changed.item).not.toBe(first.item);
+    expect(changed.item).toEqual({ displayName: "Credits", quantity: 9, nonNegativeQuantity: 9 });
+    expect(changed.user).toBe(first.user);
+    expect(changed.products).toBe(first.products);
+
+    // The user changes: a new user object, with the SDK customer's hidden reference and app.
+    act(() => queryClient.setQueryData(stackQueryKeys.currentUser(app.projectId), (wire) => wire && { ...wire, display_name: "Grace" }));
+    await waitFor(() => expect(screen.getByTestId("probe").textContent).toBe("Grace:9"));
+    const renamed = seen.at(-1)!.user;
+    expect(renamed).not.toBe(first.user);
+    expect(renamed.customerRef).toEqual({ type: "user", id: user.id });
+    expect((renamed as unknown as { app: unknown }).app).toBe(app);
+    expect(Object.keys(renamed)).not.toContain("customerRef");
+    expect(renamed.signedUpAt).toBeInstanceOf(Date);
+  });
+
+  it("forward SDK methods to the object the query read, without reading the user again", async () => {
+    const { app, requests } = await setup(0);
+    let me: ReactUser | null = null;
+    function Capture() {
+      me = useUser({ or: "throw" });
+      return null;
+    }
+    render(
+      <StackProvider app={app} live={false}>
+        <Suspense fallback="loading">
+          <Capture />
+        </Suspense>
+      </StackProvider>,
+    );
+    await waitFor(() => expect(me).not.toBeNull());
+    const before = requests.length;
+    expect(await me!.listTeams()).toEqual([]);
+    expect([...(await me!.listInvoices())]).toEqual([]);
+    const sent = requests.slice(before);
+    expect(sent.some((r) => r.includes("/teams"))).toBe(true);
+    expect(sent.filter((r) => r.endsWith("/users/me"))).toEqual([]);
+  });
+});
+
+describe("react-query's own mechanisms", () => {
+  it("a QueryClient whose defaults retry still reads a failing value once (the transport decides)", async () => {
+    const { app, user, requests } = await setup(0);
+    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 3, retryDelay: 1 } } });
+    function Missing() {
+      const state = useItem({ itemId: "nope", userId: user.id, suspense: false });
+      return <p data-testid="m">{state.status}</p>;
+    }
+    render(
+      <StackProvider app={app} queryClient={queryClient} live={false}>
+        <Missing />
+      </StackProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("m").textContent).toBe("error"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(requests.filter((r) => r.includes("/items/"))).toHaveLength(1);
+  });
+
+  it("a call site that switches between the two forms gets a clear error", async () => {
+    const { app, user } = await setup(1);
+    let toggle = () => {};
+    function Switching() {
+      const [suspense, setSuspense] = useState(false);
+      toggle = () => setSuspense(true);
+      const value = suspense ? useItem({ itemId: "credits", userId: user.id }) : useItem({ itemId: "credits", userId: user.id, suspense: false });
+      return <p data-testid="v">{"status" in value ? value.status : value.quantity}</p>;
+    }
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      render(
+        <StackProvider app={app} live={false}>
+          <ErrorBoundary>
+            <Suspense fallback="loading">
+              <Switching />
+            </Suspense>
+          </ErrorBoundary>
+        </StackProvider>,
+      );
+      await waitFor(() => expect(screen.getByTestId("v").textContent).toBe("success"));
+      act(() => toggle());
+      await waitFor(() => expect(screen.getByTestId("error").textContent).toBe("CONFIGURATION_ERROR"));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("the provider's QueryClient", () => {
+  function ClientProbe({ onClient }: { onClient: (client: QueryClient) => void }) {
+    onClient(useQueryClient());
+    return null;
+  }
+
+  it("without a QueryClientProvider around it, provides and mounts the one it creates", async () => {
+    const { app, user } = await setup(6);
+    const mount = vi.spyOn(QueryClient.prototype, "mount");
+    const unmount = vi.spyOn(QueryClient.prototype, "unmount");
+    let client: QueryClient | undefined;
+    try {
+      const view = render(
+        <StackProvider app={app} live={false}>
+          <ClientProbe onClient={(c) => (client = c)} />
+          <Suspense fallback="loading">
+            <CreditsWidget />
+          </Suspense>
+        </StackProvider>,
+      );
+      await waitFor(() => expect(screen.getByTestId("credits").textContent).toBe("6 Credits"));
+      expect(client).toBeInstanceOf(QueryClient);
+      // The hooks cache in the client that useQueryClient() sees, and that client was mounted.
+      expect(client!.getQueryData(stackQueryKeys.item(app.projectId, { itemId: "credits", userId: user.id }))).toEqual({ id: "credits", display_name: "Credits", quantity: 6 });
+      expect(mount.mock.contexts).toContain(client);
+      view.unmount();
+      expect(unmount.mock.contexts).toContain(client);
+    } finally {
+      mount.mockRestore();
+      unmount.mockRestore();
+    }
+  });
+
+  it("inside a QueryClientProvider, caches in that client and creates none", async () => {
+    const { app, user } = await setup(8);
+    const outer = new QueryClient();
+    const mount = vi.spyOn(QueryClient.prototype, "mount");
+    let client: QueryClient | undefined;
+    try {
+      render(
+        <QueryClientProvider client={outer}>
+          <StackProvider app={app} live={false}>
+            <ClientProbe onClient={(c) => (client = c)} />
+            <Suspense fallback="loading">
+              <CreditsWidget />
+            </Suspense>
+          </StackProvider>
+        </QueryClientProvider>,
+      );
+      await waitFor(() => expect(screen.getByTestId("credits").textContent).toBe("8 Credits"));
+      expect(client).toBe(outer);
+      expect(outer.getQueryData(stackQueryKeys.item(app.projectId, { itemId: "credits", userId: user.id }))?.quantity).toBe(8);
+      expect(new Set(mount.mock.contexts)).toEqual(new Set([outer]));
+    } finally {
+      mount.mockRestore();
+    }
+  });
+
+  it("so HydrationBoundary works right below it: server-read data renders with no read in the browser", async () => {
+    const { app, user, requests } = await setup(42);
+    const serverClient = new QueryClient();
+    await serverClient.prefetchQuery(itemQueryOptions(server, { itemId: "credits", userId: user.id }));
+    const state = JSON.parse(JSON.stringify(dehydrate(serverClient))) as unknown;
+    function Credits() {
+      return <p data-testid="h">{useItem({ itemId: "credits", userId: user.id }).quantity}</p>;
+    }
+    render(
+      <StackProvider app={app} live={false}>
+        <HydrationBoundary state={state as never}>
+          <Suspense fallback="loading">
+            <Credits />
+          </Suspense>
+        </HydrationBoundary>
+      </StackProvider>,
+    );
+    expect(screen.getByTestId("h").textContent).toBe("42");
+    expect(reads(requests)).toEqual([]);
+  });
+});
+
+describe("useUser", () => {
+  it("{ or: \"anonymous\" } leaves includeRestricted to getUser (the official SDK throws for anonymous with false)", async () => {
+    const { fetch } = countingFetch(emulator);
+    const app = new StackClientApp({ baseUrl: BASE_URL, projectId: emulator.project.id, publishableClientKey: emulator.project.publishableClientKey, fetch });
+    const calls: GetUserOptions[] = [];
+    const getUser = app.getUser.bind(app);
+    // The official SDK's rule, which our core may enforce too.
+    app.getUser = ((options: GetUserOptions = {}) => {
+      calls.push(options);
+      if (options.or === "anonymous" && options.includeRestricted === false) {
+        throw new Error("Cannot use { or: 'anonymous' } with { includeRestricted: false }.");
+      }
+      return getUser(options);
+    }) as typeof app.getUser;
+    function Visitor() {
+      const me = useUser({ or: "anonymous" });
+      return <p data-testid="visitor">{me.isAnonymous ? "anonymous" : "signed in"}</p>;
+    }
+    render(
+      <StackProvider app={app} live={false}>
+        <ErrorBoundary>
+          <Suspense fallback="loading">
+            <Visitor />
+          </Suspense>
+        </ErrorBoundary>
+      </StackProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("visitor").textContent).toBe("anonymous"));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((o) => o.or === "anonymous" && o.includeRestricted === undefined)).toBe(true);
+  });
+
+  it("{ or: \"redirect\" } navigates once however many components ask, in both forms", async () => {
+    const navigate = vi.fn();
+    const { fetch } = countingFetch(emulator);
+    const app = new StackClientApp({ baseUrl: BASE_URL, projectId: emulator.project.id, fetch, redirectMethod: { navigate } });
+    const states: string[] = [];
+    function Guarded() {
+      useUser({ or: "redirect" });
+      return <p data-testid="guarded">rendered</p>;
+    }
+    function Quiet() {
+      states.push(useUser({ or: "redirect", suspense: false }).status);
+      return null;
+    }
+    render(
+      <StackProvider app={app} live={false}>
+        <Quiet />
+        <Suspense fallback={<p data-testid="fallback">waiting</p>}>
+          <Guarded />
+          <Guarded />
+          <Guarded />
+        </Suspense>
+      </StackProvider>,
+    );
+    await waitFor(() => expect(navigate).toHaveBeenCalledTimes(1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(navigate.mock.calls).toEqual([["/handler/sign-in"]]);
+    expect(screen.getByTestId("fallback")).toBeTruthy();
+    expect(new Set(states)).toEqual(new Set(["pending"]));
+  });
+
+  it("{ or: \"redirect\" } in an app that cannot navigate shows getUser's error, in both forms", async () => {
+    const { app, requests } = createClientApp(emulator, null);
+    function Guarded() {
+      useUser({ or: "redirect" });
+      return <p>rendered</p>;
+    }
+    function Quiet() {
+      const state = useUser({ or: "redirect", suspense: false });
+      return <p data-testid="quiet">{state.status === "error" ? `error ${(state.error as { code?: string }).code}` : state.status}</p>;
+    }
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      render(
+        <StackProvider app={app} live={false}>
+          <Quiet />
+          <ErrorBoundary>
+            <Suspense fallback="loading">
+              <Guarded />
+            </Suspense>
+          </ErrorBoundary>
+        </StackProvider>,
+      );
+      await waitFor(() => expect(screen.getByTestId("error").textContent).toBe("USER_NOT_SIGNED_IN"));
+      await waitFor(() => expect(screen.getByTestId("quiet").textContent).toBe("error USER_NOT_SIGNED_IN"));
+      // The failed navigation is kept, not tried again on every render.
+      const settled = requests.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(requests.length).toBe(settled);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("server apps", () => {
+  it("leave server-only products out of what they cache (decided by the app's kind), first page and other pages", async () => {
+    const { user } = await newSignedInUser(server);
+    await server.grantProduct({ userId: user.id, productId: "pro" });
+    await server.grantProduct({
+      userId: user.id,
+      product: { display_name: "Hidden", customer_type: "user", server_only: true, stackable: false, prices: { manual: { USD: "0" } }, included_items: {} },
+    });
+    const all = await server.listProducts({ userId: user.id });
+    expect(all.map((p) => p.displayName).sort()).toEqual(["Hidden", "Pro"]);
+    for (const options of [{ userId: user.id }, { userId: user.id, limit: 10 }]) {
+      const page = await productsQueryOptions(server, options).queryFn();
+      expect(page.items.map((p) => p.product.display_name)).toEqual(["Pro"]);
+    }
   });
 });
