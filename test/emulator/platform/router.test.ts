@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { ApiError, type Route } from "../../../src/emulator/http.js";
 import { parseWith } from "../../../src/emulator/validate.js";
 import { createApi } from "./api.js";
@@ -26,7 +26,7 @@ const extraRoutes: Route[] = [
   { method: "GET", path: "/test/headers", access: "client", handler: async (ctx) => ({ nonce: ctx.header("x-stack-random-nonce"), version: ctx.apiVersion }) },
 ];
 
-const emulator = createEmulator({ extraRoutes });
+const emulator = createProjectEmulator({ extraRoutes });
 const { call, project } = createApi(emulator);
 afterAll(() => emulator.close());
 
@@ -123,10 +123,10 @@ describe("CORS", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
-    const allowed = res.headers.get("access-control-allow-headers")!.split(", ");
+    const allowed = res.headers.get("access-control-allow-headers")!.split(/,\s*/);
     for (const h of ["x-stack-access-token", "x-hexclave-access-token", "x-hexclave-project-id", "content-type", "idempotency-key", "x-stack-override-error-status"])
       expect(allowed).toContain(h);
-    const exposed = res.headers.get("access-control-expose-headers")!.split(", ");
+    const exposed = res.headers.get("access-control-expose-headers")!.split(/,\s*/);
     for (const h of ["content-type", "x-stack-actual-status", "x-hexclave-actual-status", "x-stack-known-error", "x-hexclave-known-error", "x-stack-request-id", "x-hexclave-request-id", "x-stack-idempotency", "x-stack-idempotency-supported"])
       expect(exposed).toContain(h);
   });
