@@ -26,7 +26,7 @@ import { isDefinedTeamPermission, isTeamMember } from "../auth/permissions.js";
 import { forgetSigningKeys } from "../auth/tokens.js";
 import type { SqlExecutor } from "../db.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { getProjectConfig } from "../project-config.js";
+import { getConfigOverride, getProjectConfig, mergeConfigOverride, setConfigOverride } from "../project-config.js";
 import { legacyConfigOverride, provisionProject } from "./provision-project.js";
 import {
   completeStripeOnboarding,
@@ -44,7 +44,6 @@ import {
   type ApiKeySetRecord,
   type ProjectRecord,
 } from "./store.js";
-import { getConfigOverride, mergeConfigOverride, setConfigOverride } from "../project-config.js";
 
 /** The hosted API's default email theme id (the emulator sends no email; the field is reported as hosted). */
 const DEFAULT_EMAIL_THEME_ID = "1df07ae6-abf3-4a40-83a5-a1a2cbe336ac";
