@@ -3,11 +3,9 @@
  * the request context they receive, the answer helpers, and the typed route declaration
  * ({@link defineRoute}) the Hono app is built from.
  */
-import type { Context } from "hono";
 import type * as z from "zod/mini";
 import { knownErrorBody, type KnownErrorCode } from "../core/known-errors.js";
 import type { Db } from "./db.js";
-import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import type { ProjectRecord } from "./projects/store.js";
 
 /**
@@ -83,8 +81,6 @@ export interface RequestContext {
   nowFor(projectId: string): Promise<number>;
   /** Base URL the emulator is reachable at, as seen by this request (for checkout links). */
   baseUrl: string;
-  /** Hono's context of the request, for its helpers (e.g. `streamSSE`). */
-  hono: Context<EmulatorEnv>;
 }
 
 /** A JSON answer with a status other than 200, or extra headers (see {@link answer}). */

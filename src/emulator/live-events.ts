@@ -22,6 +22,7 @@ import {
   lockCustomer,
   type CustomerRef,
 } from "./payments/store.js";
+import { honoContextOf } from "./middleware/authenticate.js";
 import { getProjectConfig } from "./project-config.js";
 
 /** How often a stream looks for new events. */
@@ -134,7 +135,7 @@ export const liveEventRoutes: Route[] = [
       let lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
       const isClient = ctx.accessType === "client";
 
-      const response = streamSSE(ctx.hono, async (stream) => {
+      const response = streamSSE(honoContextOf(ctx), async (stream) => {
         const request = ctx.request;
         // Over HTTP the request's signal aborts when the client leaves; in process the reader cancels.
         const onAbort = () => stream.abort();

@@ -4,6 +4,7 @@
  * who manages it, and the signed-in user of an access token; then the route's access check.
  * Every step answers with the hosted API's known error for what is wrong.
  */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AccessTokenPayload } from "../../core/schemas/index.js";
 import { claimedTokenProject, verifyAccessToken } from "../auth/tokens.js";
@@ -18,6 +19,17 @@ import type { EmulatorEnv, HeaderReader, ProjectAuth } from "./emulator-env.js";
 export const PUBLIC_CLIENT_SENTINEL = "__stack_public_client__";
 
 const NO_AUTH: ProjectAuth = { accessType: null, project: null, user: null };
+
+// Hono's context of each request, for routes that use its helpers (the event stream's
+// streamSSE); kept out of RequestContext so the package's public types do not name Hono.
+const honoContexts = new WeakMap<RequestContext, Context<EmulatorEnv>>();
+
+/** Hono's context of a request (for Hono helpers such as `streamSSE`). */
+export function honoContextOf(ctx: RequestContext): Context<EmulatorEnv> {
+  const c = honoContexts.get(ctx);
+  if (!c) throw new Error("This request context was not made by the emulator's app.");
+  return c;
+}
 
 /**
  * Checks an admin access token: a token of a user of the internal project who manages (through
@@ -139,8 +151,8 @@ export function authenticate(access: RouteAccess) {
       now: () => emulatorNow(db, clockProject, realNow),
       nowFor: (projectId) => emulatorNow(db, projectId, realNow),
       baseUrl: `${forwardedProto ? `${forwardedProto}:` : url.protocol}//${url.host}`,
-      hono: c,
     };
+    honoContexts.set(ctx, c);
     c.set("ctx", ctx);
     await next();
   });
