@@ -177,6 +177,9 @@ export const KNOWN_ERRORS = {
       `Admin access token has expired. Please refresh it and try again.${d.expired_at_millis ? ` (The access token expired at ${new Date(Number(d.expired_at_millis)).toISOString()}.)` : ""}`,
   ),
   INVALID_PROJECT_FOR_ADMIN_ACCESS_TOKEN: spec(401, false, () => "Admin access tokens must be created on the internal project."),
+  ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN: spec(401, false, () => "Admin access token does not have the required permissions to access this project."),
+  EXPECTED_INTERNAL_PROJECT: spec(401, false, () => "The project ID is expected to be internal."),
+  API_KEY_NOT_FOUND: spec(404, false, () => "API key not found."),
   MULTI_FACTOR_AUTHENTICATION_REQUIRED: spec(400, true, () => "Multi-factor authentication is required for this user."),
   WRONG_PERMISSION_SCOPE: spec(
     404,

@@ -4,8 +4,10 @@
  * attempt lose the race), the handler runs, and its answer is stored for replay.
  */
 import { createHash } from "node:crypto";
+import { createMiddleware } from "hono/factory";
 import type { Db } from "./db.js";
 import { IDEMPOTENCY_RESULT_HEADER } from "./defaults.js";
+import type { EmulatorEnv } from "./middleware/emulator-env.js";
 
 /** Methods an idempotency key applies to. */
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -110,4 +112,29 @@ async function forget(db: Db, projectId: string, identity: string, key: string):
 
 function text(status: number, message: string): Response {
   return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/**
+ * The idempotency step of a route: a write with `Idempotency-Key` runs the rest of the chain at
+ * most once per (project, caller, key); a repeat gets the stored answer.
+ */
+export function idempotency() {
+  return createMiddleware<EmulatorEnv>(async (c, next) => {
+    const key = c.var.header("idempotency-key");
+    if (!wantsIdempotency(c.req.method, key)) return next();
+    const { db, defaultProjectId } = c.var.services;
+    const auth = c.var.auth;
+    const url = new URL(c.req.url);
+    const identity = `${auth.accessType ?? "none"}:${auth.user?.id ?? "-"}`;
+    const result = await withIdempotency(
+      db,
+      { projectId: auth.project?.id ?? defaultProjectId, identity, key, method: c.req.method, path: url.pathname + url.search, bodyText: c.var.bodyText },
+      async () => {
+        await next();
+        return c.res;
+      },
+    );
+    // Hono merges the headers set so far (CORS) into the answer.
+    c.res = result;
+  });
 }

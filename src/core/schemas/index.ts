@@ -3,3 +3,4 @@ export * from "./common.js";
 export * from "./payments.js";
 export * from "./auth.js";
 export * from "./config.js";
+export * from "./projects.js";

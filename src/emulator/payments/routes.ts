@@ -7,25 +7,32 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import {
+  billingResponseSchema,
   createPurchaseUrlBodySchema,
+  createPurchaseUrlResponseSchema,
   customerTypeSchema,
   grantProductBodySchema,
+  grantProductResponseSchema,
+  invoicesListResponseSchema,
+  itemResponseSchema,
+  productsListResponseSchema,
   purchaseSessionBodySchema,
+  successResponseSchema,
   switchSubscriptionBodySchema,
   updateQuantityBodySchema,
   updateQuantityQuerySchema,
   validateCodeBodySchema,
+  validateCodeResponseSchema,
   type CustomerType,
   type ValidateCodeResponse,
 } from "../../core/schemas/index.js";
 import { checkoutPage } from "../checkout-page.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
-import { DEFAULT_PROJECT } from "../defaults.js";
-import { ApiError, type RequestContext, type Route } from "../http.js";
+import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { computeOwnedProducts } from "../ledger.js";
 import { appendCustomerEvents, liveEventRoutes } from "../live-events.js";
 import { getProjectConfig, isTrustedReturnUrl, type ProjectConfig } from "../project-config.js";
-import { parseWith } from "../validate.js";
+import { findProject } from "../projects/store.js";
 import { computeCustomerItem, currentPeriodEnd, isActiveSubscription, listCustomerProducts, readItem } from "./customer-state.js";
 import { findConfigProduct, hasRecurringPrice, productOutput, resolveItem } from "./products.js";
 import {
@@ -51,8 +58,6 @@ import { transactionsRoute } from "./transactions.js";
 
 const PAYMENTS_NOT_SET_UP =
   "Payments are not set up in this Stack Auth project. Please go to the Stack Auth dashboard and complete the Payments onboarding.";
-/** The connected-account id the emulator reports in test mode (there is no Stripe behind it). */
-const EMULATOR_STRIPE_ACCOUNT_ID = "acct_emulator_test_mode";
 const CODE_LIFETIME_MILLIS = 24 * 60 * 60 * 1000;
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -78,10 +83,6 @@ const validateCodeQuerySchema = z.strictObject({ full_code: z.string(), return_u
 const emptyBodySchema = z.optional(z.strictObject({}));
 const setDefaultBodySchema = z.strictObject({ setup_intent_id: z.string() });
 
-function query(ctx: RequestContext): Record<string, string> {
-  return Object.fromEntries(ctx.url.searchParams);
-}
-
 async function configOf(ctx: RequestContext, projectId = ctx.projectId!): Promise<ProjectConfig> {
   return getProjectConfig(ctx.db, projectId);
 }
@@ -97,11 +98,14 @@ function newFullCode(projectId: string): string {
   return `${projectId}_${code}`;
 }
 
-/** The purchase code of a code-based request, or `VERIFICATION_CODE_NOT_FOUND`. */
+/**
+ * The purchase code of a code-based request, or `VERIFICATION_CODE_NOT_FOUND`. A code names its
+ * project (`{project id}_{code}`), whose clock decides whether it has expired.
+ */
 async function requireCode(ctx: RequestContext, fullCode: string): Promise<PurchaseCodeRecord> {
   const parts = fullCode.split("_");
-  if (parts.length !== 2) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
-  const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.now());
+  if (parts.length !== 2 || parts[0] === "") throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+  const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.nowFor(parts[0]!));
   if (!code) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
   return code;
 }
@@ -129,29 +133,30 @@ function requireItem(config: ProjectConfig, params: { customer_type: CustomerTyp
   return item;
 }
 
-const getItemRoute: Route = {
+const getItemRoute = defineRoute({
   method: "GET",
   path: "/payments/items/:customer_type/:customer_id/:item_id",
   access: "client",
-  async handler(ctx) {
-    // No query schema: like the hosted route, query keys are not validated (A.4).
-    const params = parseWith(ctx, itemParamsSchema, ctx.params, "params");
+  // No query schema: like the hosted route, query keys are not validated (A.4).
+  params: itemParamsSchema,
+  response: itemResponseSchema,
+  async handler(ctx, { params }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team items.");
     const config = await configOf(ctx);
     const item = requireItem(config, params);
     await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
     return readItem(ctx.db, customerRef(ctx, params.customer_type, params.customer_id), item, await ctx.now());
   },
-};
+});
 
-const updateQuantityRoute: Route = {
+const updateQuantityRoute = defineRoute({
   method: "POST",
   path: "/payments/items/:customer_type/:customer_id/:item_id/update-quantity",
   access: "server",
-  async handler(ctx) {
-    const params = parseWith(ctx, itemParamsSchema, ctx.params, "params");
-    const q = parseWith(ctx, updateQuantityQuerySchema, query(ctx), "query");
-    const body = parseWith(ctx, updateQuantityBodySchema, ctx.body, "body");
+  params: itemParamsSchema,
+  query: updateQuantityQuerySchema,
+  body: updateQuantityBodySchema,
+  async handler(ctx, { params, query: q, body }) {
     const config = await configOf(ctx);
     const item = requireItem(config, params);
     await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
@@ -177,17 +182,18 @@ const updateQuantityRoute: Route = {
     );
     return {};
   },
-};
+});
 
 // ---- products (B.8 - B.11) ----
 
-const listProductsRoute: Route = {
+const listProductsRoute = defineRoute({
   method: "GET",
   path: "/payments/products/:customer_type/:customer_id",
   access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, customerParamsSchema, ctx.params, "params");
-    const q = parseWith(ctx, productsQuerySchema, query(ctx), "query");
+  params: customerParamsSchema,
+  query: productsQuerySchema,
+  response: productsListResponseSchema,
+  async handler(ctx, { params, query: q }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team products.");
     await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
     const config = await configOf(ctx);
@@ -197,15 +203,16 @@ const listProductsRoute: Route = {
       limit: q.limit === undefined ? undefined : parseLimit(q.limit),
     });
   },
-};
+});
 
-const grantProductRoute: Route = {
+const grantProductRoute = defineRoute({
   method: "POST",
   path: "/payments/products/:customer_type/:customer_id",
   access: "server",
-  async handler(ctx) {
-    const params = parseWith(ctx, customerParamsSchema, ctx.params, "params");
-    const body = parseWith(ctx, grantProductBodySchema, ctx.body, "body");
+  params: customerParamsSchema,
+  body: grantProductBodySchema,
+  response: grantProductResponseSchema,
+  async handler(ctx, { params, body }) {
     await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
     const config = await configOf(ctx);
     const chosen = resolveRequestedProduct(
@@ -219,17 +226,18 @@ const grantProductRoute: Route = {
       (tx) => purchaseProduct(tx, c, config.payments, chosen, { priceId: null, quantity: body.quantity ?? 1, source: "API_GRANT", now }),
       { isolation: "read committed" },
     );
-    return result.subscriptionId === undefined ? { success: true } : { success: true, subscription_id: result.subscriptionId };
+    return result.subscriptionId === undefined ? { success: true as const } : { success: true as const, subscription_id: result.subscriptionId };
   },
-};
+});
 
-const cancelSubscriptionRoute: Route = {
+const cancelSubscriptionRoute = defineRoute({
   method: "DELETE",
   path: "/payments/products/:customer_type/:customer_id/:product_id",
   access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, cancelParamsSchema, ctx.params, "params");
-    const q = parseWith(ctx, cancelQuerySchema, query(ctx), "query");
+  params: cancelParamsSchema,
+  query: cancelQuerySchema,
+  response: successResponseSchema,
+  async handler(ctx, { params, query: q }) {
     if (ctx.accessType === "client") {
       if (!ctx.user) throw ApiError.known("USER_AUTHENTICATION_REQUIRED");
       if (params.customer_type === "custom") throw ApiError.text(403, "Clients can only cancel user or team subscriptions they control.");
@@ -266,17 +274,18 @@ const cancelSubscriptionRoute: Route = {
       },
       { isolation: "read committed" },
     );
-    return { success: true };
+    return { success: true as const };
   },
-};
+});
 
-const switchSubscriptionRoute: Route = {
+const switchSubscriptionRoute = defineRoute({
   method: "POST",
   path: "/payments/products/:customer_type/:customer_id/switch",
   access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-    const body = parseWith(ctx, switchSubscriptionBodySchema, ctx.body, "body");
+  params: billingParamsSchema,
+  body: switchSubscriptionBodySchema,
+  response: successResponseSchema,
+  async handler(ctx, { params, body }) {
     const config = await configOf(ctx);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own subscriptions.");
@@ -302,52 +311,54 @@ const switchSubscriptionRoute: Route = {
     // the hosted API refuses to switch.
     throw ApiError.text(400, "This subscription cannot be switched.");
   },
-};
+});
 
 // ---- billing, invoices, payment methods (B.12 - B.15) ----
 
-const billingRoute: Route = {
+const billingRoute = defineRoute({
   method: "GET",
   path: "/payments/billing/:customer_type/:customer_id",
   access: "client",
-  async handler(ctx) {
-    // No query schema: like the hosted route, query keys are not validated (A.4).
-    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
+  // No query schema: like the hosted route, query keys are not validated (A.4).
+  params: billingParamsSchema,
+  response: billingResponseSchema,
+  async handler(ctx, { params }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
     return { has_customer: false, default_payment_method: null };
   },
-};
+});
 
-const invoicesRoute: Route = {
+const invoicesRoute = defineRoute({
   method: "GET",
   path: "/payments/invoices/:customer_type/:customer_id",
   access: "client",
-  async handler(ctx) {
-    const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-    const q = parseWith(ctx, productsQuerySchema, query(ctx), "query");
+  params: billingParamsSchema,
+  query: productsQuerySchema,
+  response: invoicesListResponseSchema,
+  async handler(ctx, { params, query: q }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
     // Without Stripe there are no invoices, so any cursor is unknown.
     if (q.cursor !== undefined) throw ApiError.text(400, "Invalid cursor");
     return { items: [], is_paginated: true, pagination: { next_cursor: null } };
   },
-};
+});
 
 /**
  * setup-intent and set-default need a Stripe account, which the emulated project never has: after
  * the access checks they answer as the hosted API does for a project without Stripe (B.14, B.15).
  */
 function paymentMethodRoute(action: "setup-intent" | "set-default", bodySchema: typeof emptyBodySchema | typeof setDefaultBodySchema): Route {
-  return {
+  return defineRoute({
     method: "POST",
     path: `/payments/payment-method/:customer_type/:customer_id/${action}`,
     access: "client",
-    async handler(ctx) {
-      const params = parseWith(ctx, billingParamsSchema, ctx.params, "params");
-      parseWith(ctx, bodySchema, ctx.body, "body");
+    params: billingParamsSchema,
+    body: bodySchema,
+    async handler(ctx, { params }) {
       await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
       throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
     },
-  };
+  });
 }
 
 const setupIntentRoute = paymentMethodRoute("setup-intent", emptyBodySchema);
@@ -355,12 +366,13 @@ const setDefaultRoute = paymentMethodRoute("set-default", setDefaultBodySchema);
 
 // ---- purchases (B.2 - B.5) ----
 
-const createPurchaseUrlRoute: Route = {
+const createPurchaseUrlRoute = defineRoute({
   method: "POST",
   path: "/payments/purchases/create-purchase-url",
   access: "client",
-  async handler(ctx) {
-    const body = parseWith(ctx, createPurchaseUrlBodySchema, ctx.body, "body");
+  body: createPurchaseUrlBodySchema,
+  response: createPurchaseUrlResponseSchema,
+  async handler(ctx, { body }) {
     if (ctx.apiVersion === "latest") {
       // The offer_* aliases exist only before v2beta5; on /api/latest they are unknown keys.
       const unknown = (["offer_id", "offer_inline"] as const).filter((k) => body[k] !== undefined);
@@ -374,8 +386,10 @@ const createPurchaseUrlRoute: Route = {
       body.customer_id,
       "Clients can only create purchase URLs for their own user or teams they have admin access to.",
     );
-    // Test mode stands in for a connected Stripe account; with it off, payments are not set up.
-    if (!config.payments.testMode) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    // Payments are set up once the project has a Stripe account. Live mode needs a payment
+    // provider the emulator does not model, so there it answers as a project without one.
+    const stripeAccount = ctx.project!.stripeAccount;
+    if (!stripeAccount || !config.payments.testMode) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
     const chosen = resolveRequestedProduct(
       config.payments,
       {
@@ -399,11 +413,13 @@ const createPurchaseUrlRoute: Route = {
       createdAt: now,
       expiresAt: now + CODE_LIFETIME_MILLIS,
       usedAt: null,
+      stripeAccountId: stripeAccount.id,
+      chargesEnabled: stripeAccount.chargesEnabled,
     });
     const url = `${ctx.baseUrl}/purchase/${fullCode}${body.return_url === undefined ? "" : `?return_url=${encodeURIComponent(body.return_url)}`}`;
     return { url };
   },
-};
+});
 
 /** The validate-code answer for a code (B.3), also used by the checkout page. */
 export async function describePurchaseCode(
@@ -411,7 +427,7 @@ export async function describePurchaseCode(
   code: PurchaseCodeRecord,
   config: ProjectConfig,
 ): Promise<ValidateCodeResponse> {
-  const now = await ctx.now();
+  const now = await ctx.nowFor(code.projectId);
   const purchases = await loadPurchases(ctx.db, codeCustomer(code));
   const chosen: ChosenProduct = { productId: code.productId, product: code.product };
   const conflicting =
@@ -420,54 +436,51 @@ export async function describePurchaseCode(
       : [];
   return {
     product: productOutput(code.product),
-    stripe_account_id: EMULATOR_STRIPE_ACCOUNT_ID,
+    stripe_account_id: code.stripeAccountId,
     project_id: code.projectId,
     project_logo_url: null,
     already_bought_non_stackable: isAlreadyOwnedNonStackable(chosen, purchases, now),
     conflicting_products: conflicting,
     test_mode: config.payments.testMode,
-    charges_enabled: config.payments.testMode,
+    charges_enabled: code.chargesEnabled,
   };
 }
 
-const validateCodeRoute: Route = {
+const validateCodeRoute = defineRoute({
   method: "POST",
   path: "/payments/purchases/validate-code",
   access: "none",
-  async handler(ctx) {
-    const body = parseWith(ctx, validateCodeBodySchema, ctx.body, "body");
+  body: validateCodeBodySchema,
+  response: validateCodeResponseSchema,
+  async handler(ctx, { body }) {
     const code = await requireCode(ctx, body.full_code);
     const config = await configOf(ctx, code.projectId);
     assertTrustedReturnUrl(config, body.return_url);
     return describePurchaseCode(ctx, code, config);
   },
-};
+});
 
-const validateCodeGetRoute: Route = {
+const validateCodeGetRoute = defineRoute({
   method: "GET",
   path: "/payments/purchases/validate-code",
   access: "none",
-  async handler(ctx) {
-    const q = parseWith(ctx, validateCodeQuerySchema, query(ctx), "query");
+  query: validateCodeQuerySchema,
+  async handler(ctx, { query: q }) {
     // Like the hosted route, only the tenancy prefix is checked here, not the code itself.
     const parts = q.full_code.split("_");
     const projectId = parts.length === 2 ? parts[0]! : "";
-    const known =
-      projectId === DEFAULT_PROJECT.id ||
-      projectId === ctx.projectId ||
-      (projectId !== "" && (await ctx.db.query("SELECT 1 FROM payments_purchase_codes WHERE project_id = $1 LIMIT 1", [projectId])).length > 0);
-    if (!known) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+    if (projectId === "" || !(await findProject(ctx.db, projectId))) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
     assertTrustedReturnUrl(await configOf(ctx, projectId), q.return_url);
     return { valid: true };
   },
-};
+});
 
-const purchaseSessionRoute: Route = {
+const purchaseSessionRoute = defineRoute({
   method: "POST",
   path: "/payments/purchases/purchase-session",
   access: "none",
-  async handler(ctx) {
-    const body = parseWith(ctx, purchaseSessionBodySchema, ctx.body, "body");
+  body: purchaseSessionBodySchema,
+  async handler(ctx, { body }) {
     const code = await requireCode(ctx, body.full_code);
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
@@ -476,25 +489,26 @@ const purchaseSessionRoute: Route = {
       { productId: code.productId, product: code.product },
       purchases,
       { priceId: body.price_id, quantity: body.quantity ?? 1, customerId: code.customerId },
-      await ctx.now(),
+      await ctx.nowFor(code.projectId),
     );
     // A real payment needs Stripe, which the emulator does not have; test mode completes
     // purchases through test-mode-purchase-session instead.
     throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
   },
-};
+});
 
-const testModePurchaseSessionRoute: Route = {
+const testModePurchaseSessionRoute = defineRoute({
   method: "POST",
   path: "/internal/payments/test-mode-purchase-session",
   access: "none",
-  async handler(ctx) {
-    const body = parseWith(ctx, purchaseSessionBodySchema, ctx.body, "body");
+  body: purchaseSessionBodySchema,
+  response: successResponseSchema,
+  async handler(ctx, { body }) {
     const code = await requireCode(ctx, body.full_code);
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
     if (!config.payments.testMode) throw ApiError.text(403, "Test mode is not enabled for this project");
-    const now = await ctx.now();
+    const now = await ctx.nowFor(code.projectId);
     await ctx.db.transaction(
       (tx) =>
         purchaseProduct(
@@ -510,9 +524,9 @@ const testModePurchaseSessionRoute: Route = {
         ),
       { isolation: "read committed" },
     );
-    return { success: true };
+    return { success: true as const };
   },
-};
+});
 
 /** Every payments route below `/api/{v1,latest}`, including the live event stream. */
 export const paymentsRoutes: Route[] = [
@@ -537,17 +551,18 @@ export const paymentsRoutes: Route[] = [
 
 /** Routes served at the root (not below `/api/v1`): the test-mode checkout page. */
 export const checkoutPageRoutes: Route[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/purchase/:full_code",
     access: "none",
     async handler(ctx) {
       return checkoutPage(ctx, async (fullCode) => {
-        const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.now());
+        const prefix = fullCode.split("_")[0] ?? "";
+        const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.nowFor(prefix));
         if (!code) return null;
         const config = await configOf(ctx, code.projectId);
         return { code, config, description: await describePurchaseCode(ctx, code, config) };
       });
     },
-  },
+  }),
 ];

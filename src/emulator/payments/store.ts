@@ -33,6 +33,10 @@ export interface PurchaseCodeRecord extends CustomerRef {
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;
+  /** The project's Stripe account when the code was created. */
+  stripeAccountId: string;
+  /** Whether that account could take charges then. */
+  chargesEnabled: boolean;
 }
 
 const customerWhere = "project_id = $1 AND customer_type = $2 AND customer_id = $3";
@@ -186,8 +190,9 @@ export async function endSubscription(
 /** Stores a new purchase code. */
 export async function insertPurchaseCode(tx: SqlExecutor, code: PurchaseCodeRecord): Promise<void> {
   await tx.query(
-    `INSERT INTO payments_purchase_codes (full_code, project_id, customer_type, customer_id, product_id, product, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8)`,
+    `INSERT INTO payments_purchase_codes (full_code, project_id, customer_type, customer_id, product_id, product, created_at, expires_at,
+       stripe_account_id, charges_enabled)
+     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10)`,
     [
       code.fullCode,
       code.projectId,
@@ -197,6 +202,8 @@ export async function insertPurchaseCode(tx: SqlExecutor, code: PurchaseCodeReco
       JSON.stringify(code.product),
       code.createdAt,
       code.expiresAt,
+      code.stripeAccountId,
+      code.chargesEnabled,
     ],
   );
 }
@@ -213,7 +220,16 @@ export async function findValidPurchaseCode(db: SqlExecutor, fullCode: string, n
     created_at: number;
     expires_at: number;
     used_at: number | null;
-  }>(`SELECT * FROM payments_purchase_codes WHERE full_code = $1`, [fullCode]);
+    stripe_account_id: string | null;
+    charges_enabled: boolean | null;
+    project_stripe_account_id: string | null;
+    project_charges_enabled: boolean | null;
+  }>(
+    // Codes stored before codes kept their account fall back to the project's current one.
+    `SELECT c.*, p.stripe_account_id AS project_stripe_account_id, p.stripe_charges_enabled AS project_charges_enabled
+     FROM payments_purchase_codes c LEFT JOIN emulator_projects p ON p.id = c.project_id WHERE c.full_code = $1`,
+    [fullCode],
+  );
   const r = rows[0];
   if (!r || r.used_at !== null || Number(r.expires_at) <= now) return null;
   return {
@@ -226,6 +242,8 @@ export async function findValidPurchaseCode(db: SqlExecutor, fullCode: string, n
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     usedAt: null,
+    stripeAccountId: r.stripe_account_id ?? r.project_stripe_account_id ?? "",
+    chargesEnabled: r.charges_enabled ?? r.project_charges_enabled ?? false,
   };
 }
 

@@ -6,8 +6,7 @@
  */
 import * as z from "zod/mini";
 import { customerTypeSchema } from "../../core/schemas/index.js";
-import { ApiError, type RequestContext, type Route } from "../http.js";
-import { parseWith } from "../validate.js";
+import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { productOutput, type ResolvedProduct } from "./products.js";
 
 const TRANSACTION_TYPES = [
@@ -53,12 +52,12 @@ function decodeCursor(ctx: RequestContext, cursor: string): number {
 const entryBase = { adjusted_transaction_id: null, adjusted_entry_index: null };
 
 /** The transactions route (admin only). */
-export const transactionsRoute: Route = {
+export const transactionsRoute: Route = defineRoute({
   method: "GET",
   path: "/internal/payments/transactions",
   access: "admin",
-  async handler(ctx) {
-    const q = parseWith(ctx, querySchema, Object.fromEntries(ctx.url.searchParams), "query");
+  query: querySchema,
+  async handler(ctx, { query: q }) {
     const limit = Math.min(200, Math.max(1, q.limit === undefined ? 50 : Number(q.limit)));
     const offset = q.cursor === undefined ? 0 : decodeCursor(ctx, q.cursor);
     const projectId = ctx.projectId!;
@@ -132,4 +131,4 @@ export const transactionsRoute: Route = {
     const page = all.slice(offset, offset + limit);
     return { transactions: page, next_cursor: all.length > offset + limit ? encodeCursor(offset + limit) : null };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { ApiError, type Route } from "../../../src/emulator/http.js";
 import { createApi } from "./api.js";
 
@@ -39,7 +39,7 @@ const extraRoutes: Route[] = [
   },
 ];
 
-const emulator = createEmulator({ extraRoutes });
+const emulator = createProjectEmulator({ extraRoutes });
 const { call, signedInUser } = createApi(emulator);
 beforeAll(async () => {
   await emulator.db.query("CREATE TABLE IF NOT EXISTS test_counters (name text PRIMARY KEY, value integer NOT NULL)");
