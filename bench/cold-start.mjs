@@ -52,6 +52,15 @@ function cloneAt(commit) {
   return dir;
 }
 
+// Milestones in npm start's output, timed from the command, to show where the time goes.
+const MILESTONES = [
+  ["install done", /added \d+ packages/],
+  ["package build started", /Building the package/],
+  ["React example build started", /Building the React example/],
+  ["emulator listening", /\[emulator\] Stack payments emulator running/],
+  ["example server listening", /\[react-vite\] react-vite example:/],
+];
+
 /** Runs `npm start` in `dir`; resolves with the seconds until it printed the URL. */
 async function timeStart(dir, cache) {
   const [port, emulatorPort] = [await freePort(), await freePort()];
@@ -64,11 +73,13 @@ async function timeStart(dir, cache) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  const reached = new Map();
   try {
     const url = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL within ${args["timeout-s"]} s`)), Number(args["timeout-s"]) * 1000);
       const onData = (chunk) => {
         output += chunk;
+        for (const [name, pattern] of MILESTONES) if (!reached.has(name) && pattern.test(output)) reached.set(name, (Date.now() - started) / 1000);
         const match = output.match(/Open (http:\/\/\S+)/);
         if (match) {
           clearTimeout(timer);
@@ -82,6 +93,8 @@ async function timeStart(dir, cache) {
     const seconds = (Date.now() - started) / 1000;
     const page = await fetch(url);
     if (!page.ok) throw new Error(`${url} answered ${page.status}`);
+    const steps = [...reached].sort((a, b) => a[1] - b[1]).map(([name, at]) => `${name} ${at.toFixed(1)} s`);
+    console.log(`  (${steps.join(", ")}, URL ${seconds.toFixed(1)} s)`);
     return seconds;
   } catch (error) {
     error.message += `\nLast output:\n${output.split("\n").slice(-30).join("\n")}`;

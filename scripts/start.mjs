@@ -114,22 +114,25 @@ onParentExit(() => void shutdown(0, "npm (the parent process) exited"));
 try {
   const started = Date.now();
   await buildPackageIfStale();
-  await example.prepare(console.log);
 
   const hosted = Boolean(process.env.STACK_PROJECT_ID);
-  let apiUrl = process.env.STACK_API_URL;
-  if (!hosted) {
+  /** Starts the emulator; resolves with its URL once it answers. */
+  async function startEmulator() {
     const dataDir = resolve(options.data);
     if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
     const emulatorPort = await freePort(Number(options["emulator-port"]));
-    apiUrl = `http://127.0.0.1:${emulatorPort}`;
+    const url = `http://127.0.0.1:${emulatorPort}`;
     await group.start(
       "emulator",
       process.execPath,
       [fromRoot("dist/cli.js"), "emulator", "--config", fromRoot("examples/payments.json"), "--port", String(emulatorPort), "--data", dataDir],
-      { readyUrl: `${apiUrl}/api/v1`, timeoutMs: 60_000 },
+      { readyUrl: `${url}/api/v1`, timeoutMs: 60_000 },
     );
+    return url;
   }
+  // The emulator starts while the example is built (or installed): neither needs the other.
+  const [emulatorUrl] = await Promise.all([hosted ? undefined : startEmulator(), example.prepare(console.log)]);
+  const apiUrl = hosted ? process.env.STACK_API_URL : emulatorUrl;
 
   const appPort = await freePort(Number(options.port ?? example.defaultPort));
   const appUrl = `http://localhost:${appPort}`;
