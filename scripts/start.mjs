@@ -8,9 +8,10 @@
  *   npm start -- [--port N] [--emulator-port N] [--data DIR] [--fresh]     # the React example
  *   npm run example:nextjs -- [same options]                                 # the Next.js example
  *
- * Nothing it starts outlives it: a signal (SIGINT, SIGTERM, SIGHUP) to it or to npm, npm or the
- * launcher's shell exiting, or kill -9 of the launcher itself all stop the emulator and the example
- * and free their ports and the data folder.
+ * Nothing it starts outlives it: a signal (SIGINT, SIGTERM, SIGHUP) to it or to npm, npm exiting
+ * however it ends, or kill -9 of the launcher itself all stop the emulator and the example and free
+ * their ports and the data folder. (npm runs it with `exec`, so the signals npm passes on reach it
+ * rather than an intermediate shell.)
  *
  * With STACK_PROJECT_ID / STACK_PUBLISHABLE_CLIENT_KEY / STACK_SECRET_SERVER_KEY set, no emulator
  * is started and the example talks to the hosted API (or STACK_API_URL).
@@ -108,7 +109,7 @@ for (const stream of [process.stdout, process.stderr]) stream.on("error", () => 
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
 process.on("SIGHUP", () => void shutdown(0, "SIGHUP"));
-// npm killed, or the shell it ran us through: nobody is left to stop us, so stop ourselves.
+// npm gone without passing a signal on (kill -9, a hang-up): nobody is left to stop us, so stop ourselves.
 onParentExit(() => void shutdown(0, "npm (the parent process) exited"));
 
 try {
