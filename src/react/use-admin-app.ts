@@ -21,7 +21,7 @@ export function useAdminApp<T extends AdminQueryApp = StackAdminApp>(hook = "use
   if (!isAdminQueryApp(app)) {
     throw new StackPaymentsError({
       code: "CONFIGURATION_ERROR",
-      message: `${hook} needs a StackAdminApp (from stack-payments/server) in <StackProvider app={...}>, rendered on a server; this provider has a ${app.kind} app.`,
+      message: `${hook} needs a StackAdminApp (from stack-payments/server) in <StackProvider app={...}>; this provider has a ${app.kind} app.`,
     });
   }
   useEffect(() => connectAdminQueries(app, queryClient), [app, queryClient]);
