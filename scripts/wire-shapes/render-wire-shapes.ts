@@ -35,6 +35,15 @@ export const WIRE_SHAPE_SCHEMAS = [
   "teamMembershipResponseSchema",
   "clientUserSchema",
   "serverUserSchema",
+  // admin (server-only: StackAdminApp)
+  "transactionsListResponseSchema",
+  "refundTransactionResponseSchema",
+  "paymentsSetupResponseSchema",
+  "stripeAccountInfoSchema",
+  "paymentMethodConfigsResponseSchema",
+  "stripeWidgetAccountSessionResponseSchema",
+  "adminProjectSchema",
+  "configStringResponseSchema",
 ] as const satisfies ReadonlyArray<keyof typeof schemas>;
 
 /** `fooSchema` → `fooShape`. */

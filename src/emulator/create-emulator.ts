@@ -13,6 +13,8 @@ import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
+import { adminMigrations } from "./migrations/admin.js";
+import { adminPaymentsRoutes } from "./payments/admin-routes.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
@@ -139,7 +141,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const ready = (async () => {
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations]);
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations]);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -171,7 +173,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   };
 
   let app: ReturnType<typeof createApp> | undefined;
-  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...(options.extraRoutes ?? [])];
+  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
   return {

@@ -4,3 +4,4 @@ export * from "./payments.js";
 export * from "./auth.js";
 export * from "./config.js";
 export * from "./projects.js";
+export * from "./admin.js";
