@@ -104,7 +104,8 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   app.notFound((c) => textResponse(404, `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(error);
-    // The database restarting or unreachable: nothing was applied, the caller may retry.
+    // The database restarting or unreachable: 503 with Retry-After, which the SDK retries (a
+    // write only with an idempotency key, the one safe repeat should the failure hit its COMMIT).
     const unavailable = storageFailureResponse(error);
     if (unavailable) return unavailable;
     if (error instanceof HTTPException) return error.getResponse();

@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import { decodeJwt } from "jose";
 import { createMiddleware } from "hono/factory";
+import { getSigningKeys } from "./auth/tokens.js";
 import type { Db, SqlExecutor } from "./db.js";
 import { IDEMPOTENCY_RESULT_HEADER } from "./defaults.js";
 import type { EmulatorEnv, HeaderReader, ProjectAuth } from "./middleware/emulator-env.js";
@@ -212,6 +213,11 @@ export function idempotency() {
         "Idempotency-Key needs a caller identity (a server or admin key, or a signed-in user's access token), and this request has none: " +
           "its stored answer could be replayed to another caller. Send the request without Idempotency-Key.",
       );
+    // The project's signing keys are cached per process, created on first use. Load them before
+    // the write's transaction: created inside it they would be cached even if it rolled back,
+    // and awaiting a load another request started outside it would deadlock PGlite (whose one
+    // connection the transaction holds).
+    await getSigningKeys(db, auth.project!.id);
     const url = new URL(c.req.url);
     const result = await withIdempotency(
       db,
