@@ -53,6 +53,19 @@ const CONFIG = {
 };
 
 const failures = [];
+// Emulator processes and PostgreSQL servers still running, stopped on every way out (a deadline
+// or a signal included), so nothing outlives the test holding a port or a data folder.
+const running = new Set();
+function cleanUp() {
+  for (const stop of running) {
+    try {
+      stop();
+    } catch {
+      // best effort: the process may be gone already
+    }
+  }
+  running.clear();
+}
 const check = (ok, message) => {
   if (!ok) failures.push(message);
   return ok;
@@ -103,9 +116,12 @@ async function startEmulator(cli, { port, dataDir, databaseUrl, configFile, labe
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d.toString()));
   const emulator = { child, label, killedOnPurpose: false, exit: null, stderr: () => stderr };
+  const kill = () => child.kill("SIGKILL");
+  running.add(kill);
   const exited = new Promise((resolve) =>
     child.once("exit", (code, signal) => {
       emulator.exit = { code, signal };
+      running.delete(kill);
       resolve();
     }),
   );
@@ -153,7 +169,7 @@ function startLoad(StackServerApp, baseUrl, project, run) {
     secretServerKey: project.secretServerKey,
     tokenStore: "memory",
     timeoutMs: 40_000,
-    retry: { attempts: 14, baseDelayMs: 100, maxDelayMs: 2000 },
+    retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 2000 },
     hooks: {
       afterResponse: [
         (_request, _options, response) => {
@@ -248,6 +264,8 @@ async function postgresScenario(modules, configFile) {
   }
   log("PostgreSQL: restarts (fast, immediate) and kill -9 of the emulator under SDK load");
   const server = await modules.startTestPostgres(bin, { durableCommits: true });
+  const stopServer = () => server.stop();
+  running.add(stopServer);
   const emulators = [];
   try {
     const port = await freePort();
@@ -296,6 +314,7 @@ async function postgresScenario(modules, configFile) {
     await stopGracefully(emulators[1]);
   } finally {
     for (const e of emulators) if (e.exit === null) await killHard(e);
+    running.delete(stopServer);
     server.stop();
   }
 }
@@ -312,13 +331,13 @@ async function pgliteScenario(modules, configFile) {
     emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: "emulator on PGlite" }));
     const load = startLoad(modules.StackServerApp, baseUrl, project, run);
     for (const round of [1, 2]) {
-      await sleep(2500);
+      await sleep(2000);
       checkAlive(emulators.at(-1));
       log(`  kill -9 #${round}, new emulator on the same folder (${new Date().toISOString()})`);
       await killHard(emulators.at(-1));
       emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: `emulator on PGlite, after kill -9 #${round}` }));
     }
-    await sleep(2500);
+    await sleep(2000);
     const stats = await load.stop();
     checkAlive(emulators.at(-1));
 
@@ -356,8 +375,14 @@ async function pgliteScenario(modules, configFile) {
 const started = Date.now();
 const timer = setTimeout(() => {
   process.stderr.write(`Fault test: over its ${DEADLINE_MS / 1000} s budget; stopping.\n`);
+  cleanUp();
   process.exit(1);
 }, DEADLINE_MS);
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
 const modules = await bundle();
 const configFile = join(CACHE, `config-${process.pid}.json`);
 writeFileSync(configFile, JSON.stringify(CONFIG));
@@ -367,6 +392,7 @@ try {
 } catch (error) {
   failures.push(`The fault test itself failed: ${error?.stack ?? error}`);
 } finally {
+  cleanUp();
   rmSync(modules.cli, { force: true });
   rmSync(configFile, { force: true });
   clearTimeout(timer);
