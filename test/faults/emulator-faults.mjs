@@ -17,7 +17,8 @@
 //
 // No build needed: src/cli.ts, src/server.ts and the PostgreSQL test helper are bundled with
 // esbuild into node_modules/.cache (so their external packages resolve). The PostgreSQL part is
-// skipped, saying why, where initdb/pg_ctl are absent. Bounded: about a minute here.
+// skipped, saying why, where initdb/pg_ctl are absent. Both parts run side by side; the whole run
+// is bounded: past 115 s it stops everything it started and fails.
 //
 // Usage: node test/faults/emulator-faults.mjs
 import { spawn } from "node:child_process";
@@ -32,7 +33,7 @@ import pg from "pg";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CACHE = join(ROOT, "node_modules", ".cache", "stack-payments-faults");
-const DEADLINE_MS = 110_000;
+const DEADLINE_MS = 115_000;
 const WRITERS = 8;
 
 const CONFIG = {
@@ -105,7 +106,7 @@ function freePort() {
 }
 
 /** Starts `stack-payments emulator` on `port`; resolves once it prints its URL. */
-async function startEmulator(cli, { port, dataDir, databaseUrl, configFile, label }) {
+async function startEmulator(cli, { port, dataDir, databaseUrl, configFile, label, say }) {
   const args = [cli, "emulator", "--port", String(port), "--config", configFile];
   if (dataDir) args.push("--data", dataDir);
   const env = { ...process.env };
@@ -133,7 +134,7 @@ async function startEmulator(cli, { port, dataDir, databaseUrl, configFile, labe
     });
     exited.then(() => reject(new Error(`${label} exited while starting (${JSON.stringify(emulator.exit)}):\n${stderr}`)));
   });
-  log(`  ${label} ready in ${Date.now() - started} ms (pid ${child.pid})`);
+  say(`${label} ready in ${Date.now() - started} ms (pid ${child.pid})`);
   return emulator;
 }
 
@@ -239,7 +240,7 @@ function startProbe(baseUrl, project, run) {
 }
 
 /** Checks applied counts per write: acknowledged exactly once, none twice. */
-function checkExactlyOnce(label, stats, applied) {
+function checkExactlyOnce(label, stats, applied, say) {
   let missing = 0;
   let twice = 0;
   let unackedApplied = 0;
@@ -250,8 +251,8 @@ function checkExactlyOnce(label, stats, applied) {
   check(missing === 0, `${label}: ${missing} acknowledged writes are not applied exactly once`);
   check(twice === 0, `${label}: ${twice} writes were applied more than once`);
   const errors = [...stats.errors].map(([c, n]) => `${c} ×${n}`).join(", ") || "none";
-  log(
-    `  ${label}: ${stats.acked.size} writes acknowledged, ${stats.unacked.size} not (${unackedApplied} of those applied anyway; errors: ${errors}); ` +
+  say(
+    `${stats.acked.size} writes acknowledged, ${stats.unacked.size} not (${unackedApplied} of those applied anyway; errors: ${errors}); ` +
       `${stats.replayed} answers replayed; missing ${missing}, applied twice ${twice}`,
   );
 }
@@ -259,10 +260,11 @@ function checkExactlyOnce(label, stats, applied) {
 async function postgresScenario(modules, configFile) {
   const bin = modules.findPostgresBinaries();
   if (bin === null) {
-    log("PostgreSQL: skipped (no initdb/pg_ctl under /usr/lib/postgresql/*/bin).");
+    log("[PostgreSQL] skipped: no initdb/pg_ctl under /usr/lib/postgresql/*/bin.");
     return;
   }
-  log("PostgreSQL: restarts (fast, immediate) and kill -9 of the emulator under SDK load");
+  const say = (message) => log(`[PostgreSQL] ${message}`);
+  say("restarts (fast, immediate) and kill -9 of the emulator under SDK load");
   const server = await modules.startTestPostgres(bin, { durableCommits: true });
   const stopServer = () => server.stop();
   running.add(stopServer);
@@ -272,25 +274,25 @@ async function postgresScenario(modules, configFile) {
     const baseUrl = `http://127.0.0.1:${port}`;
     const project = modules.DEFAULT_PROJECT;
     const run = `pg-${Date.now()}`;
-    emulators.push(await startEmulator(modules.cli, { port, databaseUrl: server.url, configFile, label: "emulator on PostgreSQL" }));
+    emulators.push(await startEmulator(modules.cli, { port, databaseUrl: server.url, configFile, label: "emulator on PostgreSQL", say }));
     const load = startLoad(modules.StackServerApp, baseUrl, project, run);
     const probe = startProbe(baseUrl, project, run);
     await sleep(1500);
-    log("  restarting PostgreSQL (fast)");
+    say("restarting PostgreSQL (fast)");
     await server.restart("fast");
     await sleep(1500);
-    log("  restarting PostgreSQL (immediate)");
+    say("restarting PostgreSQL (immediate)");
     await server.restart("immediate");
     await sleep(1500);
     const { statuses, bad } = await probe.stop();
     checkAlive(emulators[0]);
-    log(`  answers during the restarts: ${[...statuses].map(([s, n]) => `${s} ×${n}`).join(", ")}`);
+    say(`answers during the restarts: ${[...statuses].map(([s, n]) => `${s} ×${n}`).join(", ")}`);
     check(bad.length === 0, `PostgreSQL restarts: answers other than 2xx or 503 with Retry-After:\n${bad.slice(0, 5).join("\n")}`);
     check(!statuses.has("network"), "PostgreSQL restarts: the emulator stopped answering (network errors)");
     check((statuses.get(503) ?? 0) > 0, "PostgreSQL restarts: no request saw the outage (no 503): the faults did not hit");
-    log("  kill -9 of the emulator, new emulator on the same database");
+    say("kill -9 of the emulator, new emulator on the same database");
     await killHard(emulators[0]);
-    emulators.push(await startEmulator(modules.cli, { port, databaseUrl: server.url, configFile, label: "emulator on PostgreSQL, after kill -9" }));
+    emulators.push(await startEmulator(modules.cli, { port, databaseUrl: server.url, configFile, label: "emulator on PostgreSQL, after kill -9", say }));
     await sleep(2000);
     const stats = await load.stop();
     checkAlive(emulators[1]);
@@ -307,7 +309,7 @@ async function postgresScenario(modules, configFile) {
         [`${run}-%`],
       );
       const applied = new Map(rows.map((r) => [`${r.customer_id.slice(run.length + 1)}:${r.kind}`, r.n]));
-      checkExactlyOnce("PostgreSQL", stats, applied);
+      checkExactlyOnce("PostgreSQL", stats, applied, say);
     } finally {
       await client.end();
     }
@@ -320,7 +322,8 @@ async function postgresScenario(modules, configFile) {
 }
 
 async function pgliteScenario(modules, configFile) {
-  log("PGlite on disk: kill -9 of the emulator under SDK load, twice");
+  const say = (message) => log(`[PGlite] ${message}`);
+  say("kill -9 of the emulator under SDK load, twice (on disk)");
   const dataDir = mkdtempSync(join(tmpdir(), "stack-payments-faults-"));
   const emulators = [];
   try {
@@ -328,14 +331,14 @@ async function pgliteScenario(modules, configFile) {
     const baseUrl = `http://127.0.0.1:${port}`;
     const project = modules.DEFAULT_PROJECT;
     const run = `pglite-${Date.now()}`;
-    emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: "emulator on PGlite" }));
+    emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: "emulator on PGlite", say }));
     const load = startLoad(modules.StackServerApp, baseUrl, project, run);
     for (const round of [1, 2]) {
       await sleep(2000);
       checkAlive(emulators.at(-1));
-      log(`  kill -9 #${round}, new emulator on the same folder (${new Date().toISOString()})`);
+      say(`kill -9 #${round}, new emulator on the same folder`);
       await killHard(emulators.at(-1));
-      emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: `emulator on PGlite, after kill -9 #${round}` }));
+      emulators.push(await startEmulator(modules.cli, { port, dataDir, configFile, label: `emulator on PGlite, after kill -9 #${round}`, say }));
     }
     await sleep(2000);
     const stats = await load.stop();
@@ -364,7 +367,7 @@ async function pgliteScenario(modules, configFile) {
       }),
     );
     check(readErrors === 0, `PGlite: ${readErrors} reads failed after the faults`);
-    checkExactlyOnce("PGlite", stats, applied);
+    checkExactlyOnce("PGlite", stats, applied, say);
     await stopGracefully(emulators.at(-1));
   } finally {
     for (const e of emulators) if (e.exit === null) await killHard(e);
@@ -387,8 +390,9 @@ const modules = await bundle();
 const configFile = join(CACHE, `config-${process.pid}.json`);
 writeFileSync(configFile, JSON.stringify(CONFIG));
 try {
-  await postgresScenario(modules, configFile);
-  await pgliteScenario(modules, configFile);
+  // Independent (own ports, own data): run side by side, the run lasts as long as the longer one.
+  const outcomes = await Promise.allSettled([postgresScenario(modules, configFile), pgliteScenario(modules, configFile)]);
+  for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
 } catch (error) {
   failures.push(`The fault test itself failed: ${error?.stack ?? error}`);
 } finally {
