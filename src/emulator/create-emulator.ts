@@ -7,7 +7,7 @@ import { authRoutes } from "./auth/routes.js";
 import { forgetSigningKeys, getSigningKeys } from "./auth/tokens.js";
 import { clockRoutes } from "./clock.js";
 import { createApp } from "./create-app.js";
-import type { Db, SqlExecutor } from "./db.js";
+import type { Db, SqlExecutor, TransactionOptions } from "./db.js";
 import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
 import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
@@ -164,8 +164,12 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     async query<T>(text: string, params?: unknown[]) {
       return (await lazy()).query<T>(text, params);
     },
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }) {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions) {
       return (await lazy()).transaction(fn, opts);
+    },
+    deferredTransaction(onBegin?: (tx: SqlExecutor) => Promise<void>) {
+      if (!opened) throw new Error("The emulator's storage is not open yet: await emulator.ready first.");
+      return opened.db.deferredTransaction(onBegin);
     },
     async close() {
       await (await lazy()).close();
