@@ -195,10 +195,10 @@ export function callerIdentity(auth: ProjectAuth, header: HeaderReader): string 
  * repeat gets the stored answer.
  *
  * A keyed write from a caller with no identity (an anonymous sign-up, a password sign-in, a
- * route without project auth) is refused with 400: its answer could only be stored under the key
- * alone, and replaying it would hand one caller's answer (a new user's session) to anyone who
- * sends the same key, while running it again on a repeat would break the promise the key makes.
- * The caller sends such a write without the key.
+ * route without project auth) runs as the hosted API runs every write, key ignored, and says so
+ * with `x-stack-idempotency: ignored`: its answer could only be stored under the key alone, and
+ * replaying it would hand one caller's answer (a new user's session) to anyone who sends the same
+ * key. Refusing it instead would make the emulator fail requests the hosted API accepts.
  */
 export function idempotency() {
   return createMiddleware<EmulatorEnv>(async (c, next) => {
@@ -207,12 +207,11 @@ export function idempotency() {
     const { db } = c.var.services;
     const auth = c.var.auth;
     const identity = callerIdentity(auth, c.var.header);
-    if (identity === null)
-      return text(
-        400,
-        "Idempotency-Key needs a caller identity (a server or admin key, or a signed-in user's access token), and this request has none: " +
-          "its stored answer could be replayed to another caller. Send the request without Idempotency-Key.",
-      );
+    if (identity === null) {
+      await next();
+      c.res.headers.set(IDEMPOTENCY_RESULT_HEADER, "ignored");
+      return;
+    }
     // The project's signing keys are cached per process, created on first use. Load them before
     // the write's transaction: created inside it they would be cached even if it rolled back,
     // and awaiting a load another request started outside it would deadlock PGlite (whose one
