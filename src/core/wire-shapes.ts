@@ -21,8 +21,13 @@ export const grantProductResponseShape: Shape<z.output<typeof schemas.grantProdu
 export const createPurchaseUrlResponseShape: Shape<z.output<typeof schemas.createPurchaseUrlResponseSchema>> = ["o",{"url":"s"}];
 /** Checks an answer against `invoicesListResponseSchema`. */
 export const invoicesListResponseShape: Shape<z.output<typeof schemas.invoicesListResponseSchema>> = ["o",{"items":["a",["o",{"created_at_millis":"n","status":["~",["e",["draft","open","paid","uncollectible","void"]]],"amount_total":"n","hosted_invoice_url":["~","s"]}]],"is_paginated":"b","pagination":["o",{"next_cursor":["~","s"]}]}];
+const defaultPaymentMethodShape: ShapeDesc = ["o",{"id":"s","brand":["~","s"],"last4":["~","s"],"exp_month":["~","n"],"exp_year":["~","n"]}];
 /** Checks an answer against `billingResponseSchema`. */
-export const billingResponseShape: Shape<z.output<typeof schemas.billingResponseSchema>> = ["o",{"has_customer":"b","default_payment_method":["~",["o",{"id":"s","brand":["~","s"],"last4":["~","s"],"exp_month":["~","n"],"exp_year":["~","n"]}]]}];
+export const billingResponseShape: Shape<z.output<typeof schemas.billingResponseSchema>> = ["o",{"has_customer":"b","default_payment_method":["~",defaultPaymentMethodShape]}];
+/** Checks an answer against `setupIntentResponseSchema`. */
+export const setupIntentResponseShape: Shape<z.output<typeof schemas.setupIntentResponseSchema>> = ["o",{"client_secret":"s","stripe_account_id":"s"}];
+/** Checks an answer against `setDefaultPaymentMethodResponseSchema`. */
+export const setDefaultPaymentMethodResponseShape: Shape<z.output<typeof schemas.setDefaultPaymentMethodResponseSchema>> = ["o",{"success":["e",[true]],"default_payment_method":["~",defaultPaymentMethodShape]}];
 /** Checks an answer against `liveEventSchema`. */
 export const liveEventShape: Shape<z.output<typeof schemas.liveEventSchema>> = ["|",[["o",{"kind":["e",["item"]],"item_id":"s","item":itemResponseShape}],["o",{"kind":["e",["products"]],"products":productsListResponseShape}]]];
 /** Checks an answer against `signInResponseSchema`. */

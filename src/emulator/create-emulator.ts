@@ -13,6 +13,7 @@ import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
+import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
@@ -139,7 +140,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const ready = (async () => {
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations]);
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...providerMigrations]);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),

@@ -4,3 +4,5 @@ export * from "./payments.js";
 export * from "./auth.js";
 export * from "./config.js";
 export * from "./projects.js";
+export * from "./transactions.js";
+export * from "./emulator-provider.js";
