@@ -76,6 +76,13 @@ export async function newBuyer(h: Harness, name = "Ada"): Promise<{ id: string; 
   return { id, email, token: s.json.access_token as string };
 }
 
+/** A fresh access token of a user (tokens expire as the test clock moves). */
+export async function tokenOf(h: Harness, userId: string): Promise<string> {
+  const s = await h.call("POST", "/auth/sessions", { body: { user_id: userId } });
+  if (s.status !== 200) throw new Error(`session failed: ${s.status} ${s.text}`);
+  return s.json.access_token as string;
+}
+
 /** create-purchase-url, then purchase-session: the client secret of the payment to confirm. */
 export async function startCheckout(
   h: Harness,
@@ -120,13 +127,14 @@ export function readPayment(h: Harness, clientSecret: string): Promise<Answer> {
 }
 
 /** Saves a card for a customer (setup-intent, confirm) and makes it the default (set-default). */
-export async function replaceCardOnFile(h: Harness, buyer: { id: string; token: string }, card: TestCard): Promise<Answer> {
-  const si = await h.call("POST", `/payments/payment-method/user/${buyer.id}/setup-intent`, { access: { token: buyer.token }, body: {} });
+export async function replaceCardOnFile(h: Harness, buyer: { id: string }, card: TestCard): Promise<Answer> {
+  const token = await tokenOf(h, buyer.id);
+  const si = await h.call("POST", `/payments/payment-method/user/${buyer.id}/setup-intent`, { access: { token }, body: {} });
   if (si.status !== 200) throw new Error(`setup-intent failed: ${si.status} ${si.text}`);
   const secret = si.json.client_secret as string;
   const confirmed = await h.call("POST", "/internal/emulator/provider/setup-intents/confirm", { access: "none", body: { client_secret: secret, card: cardBody(card) } });
   if (confirmed.status !== 200 || confirmed.json.status !== "succeeded") throw new Error(`setup confirm failed: ${confirmed.status} ${confirmed.text}`);
-  return h.call("POST", `/payments/payment-method/user/${buyer.id}/set-default`, { access: { token: buyer.token }, body: { setup_intent_id: secret.split("_secret_")[0] } });
+  return h.call("POST", `/payments/payment-method/user/${buyer.id}/set-default`, { access: { token }, body: { setup_intent_id: secret.split("_secret_")[0] } });
 }
 
 /** An item's quantity for a customer. */
