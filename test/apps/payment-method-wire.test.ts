@@ -71,8 +71,10 @@ async function run(sdk: "ours" | "official") {
   wire.reset();
   wire.answer = answer;
   const common = { baseUrl: BASE, projectId: PID, publishableClientKey: "pck_wire", tokenStore: { accessToken: officialAccessToken(), refreshToken: "rt_1" } };
-  const app = sdk === "ours" ? new StackClientApp({ ...common, retry: false }) : new OfficialClientApp({ ...common, noAutomaticPrefetch: true });
-  const user = (await app.getUser({ or: "throw" })) as unknown as AnyUser;
+  const app = (sdk === "ours" ? new StackClientApp({ ...common, retry: false }) : new OfficialClientApp({ ...common, noAutomaticPrefetch: true })) as unknown as {
+    getUser(options: { or: "throw" }): Promise<unknown>;
+  };
+  const user = (await app.getUser({ or: "throw" })) as AnyUser;
   const results: unknown[] = [];
   results.push(await user.createPaymentMethodSetupIntent());
   results.push(await user.setDefaultPaymentMethodFromSetupIntent("seti_1"));

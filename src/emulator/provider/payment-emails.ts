@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { CustomerType } from "../../core/schemas/index.js";
 import { expandPermissions } from "../auth/permissions.js";
+import { isUuid } from "../customer-access.js";
 import type { SqlExecutor } from "../db.js";
 import { getProjectConfig } from "../project-config.js";
 import { formatUsd } from "./money.js";
@@ -42,10 +43,10 @@ interface Recipient {
 }
 
 async function recipientsOf(db: SqlExecutor, projectId: string, customerType: CustomerType, customerId: string): Promise<Recipient[]> {
-  if (customerType === "custom") return [];
+  if (customerType === "custom" || !isUuid(customerId)) return [];
   if (customerType === "user") {
     const rows = await db.query<{ id: string; primary_email: string | null; display_name: string | null }>(
-      "SELECT id::text AS id, primary_email, display_name FROM users WHERE project_id = $1 AND id::text = $2",
+      "SELECT id::text AS id, primary_email, display_name FROM users WHERE project_id = $1 AND id = $2",
       [projectId, customerId],
     );
     return rows.map((r) => ({ userId: r.id, email: r.primary_email, displayName: r.display_name }));
@@ -55,7 +56,7 @@ async function recipientsOf(db: SqlExecutor, projectId: string, customerType: Cu
      FROM team_members m
      JOIN users u ON u.project_id = m.project_id AND u.id = m.user_id
      LEFT JOIN team_member_permissions p ON p.project_id = m.project_id AND p.team_id = m.team_id AND p.user_id = m.user_id
-     WHERE m.project_id = $1 AND m.team_id::text = $2
+     WHERE m.project_id = $1 AND m.team_id = $2
      ORDER BY m.user_id`,
     [projectId, customerId],
   );
