@@ -11,13 +11,14 @@ import { emulatorNow } from "../clock.js";
 import type { Db } from "../db.js";
 import type { EmulatorEnv } from "../middleware/emulator-env.js";
 import { newEventOutbox } from "./provider-events.js";
-import { getSubscription, nextDueSubscription } from "./provider-store.js";
+import { dueSubscriptions, getSubscription } from "./provider-store.js";
 import { processDueSubscription } from "./subscriptions.js";
 import { deliverEvents } from "./webhook-handler.js";
 
 // A daily subscription over a century is ~36,500 renewals; beyond that a clock jump would only
 // burn CPU on one request, so a call stops there and the next read carries on.
 const MAX_STEPS_PER_CALL = 100_000;
+const DUE_BATCH = 200;
 
 /**
  * Does every piece of the project's provider work due at or before `now`, oldest first. Returns
@@ -30,19 +31,24 @@ const MAX_STEPS_PER_CALL = 100_000;
 export async function catchUpProvider(db: Db, projectId: string, now: number): Promise<number> {
   let steps = 0;
   while (steps < MAX_STEPS_PER_CALL) {
-    const due = await nextDueSubscription(db, projectId, now);
-    if (!due) break;
-    await db.transaction(
-      async (tx) => {
-        const sub = await getSubscription(tx, due.id, true);
-        if (!sub || sub.nextDueAt === null || sub.nextDueAt > now) return;
-        const outbox = newEventOutbox(projectId);
-        await processDueSubscription(tx, outbox, sub, sub.nextDueAt);
-        await deliverEvents(tx, outbox);
-      },
-      { isolation: "read committed" },
-    );
-    steps++;
+    // A batch of the earliest due work; each step re-reads its subscription under lock, so work
+    // done meanwhile (by another request) is skipped, and work a step makes due again (the next
+    // period) is picked up by the next batch.
+    const due = await dueSubscriptions(db, projectId, now, DUE_BATCH);
+    if (due.length === 0) break;
+    for (const id of due) {
+      await db.transaction(
+        async (tx) => {
+          const sub = await getSubscription(tx, id, true);
+          if (!sub || sub.nextDueAt === null || sub.nextDueAt > now) return;
+          const outbox = newEventOutbox(projectId);
+          await processDueSubscription(tx, outbox, sub, sub.nextDueAt);
+          await deliverEvents(tx, outbox);
+        },
+        { isolation: "read committed" },
+      );
+      steps++;
+    }
   }
   return steps;
 }

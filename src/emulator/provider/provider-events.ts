@@ -7,7 +7,7 @@
  */
 import type { SqlExecutor } from "../db.js";
 import {
-  insertEvent,
+  insertEvents,
   providerId,
   type ProviderEvent,
   type ProviderInvoice,
@@ -19,11 +19,13 @@ import {
 export interface EventOutbox {
   projectId: string;
   events: ProviderEvent[];
+  /** How many of `events` are stored already (the rest are written in one statement when delivered). */
+  stored: number;
 }
 
 /** A new, empty outbox for a change in `projectId`. */
 export function newEventOutbox(projectId: string): EventOutbox {
-  return { projectId, events: [] };
+  return { projectId, events: [], stored: 0 };
 }
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
@@ -67,6 +69,8 @@ export function invoiceObject(inv: ProviderInvoice): Record<string, unknown> {
     period_start: seconds(inv.periodStart),
     period_end: seconds(inv.periodEnd),
     created: seconds(inv.createdAt),
+    // Stripe's times are whole seconds; the emulator's clock keeps milliseconds.
+    created_at_millis: inv.createdAt,
     lines: {
       data: [
         {
@@ -106,9 +110,17 @@ export function subscriptionObject(sub: ProviderSubscription): Record<string, un
   };
 }
 
-/** Stores an event and adds it to the outbox for delivery. */
-export async function emitEvent(tx: SqlExecutor, outbox: EventOutbox, type: string, object: Record<string, unknown>, at: number): Promise<void> {
-  const event: ProviderEvent = { id: providerId("evt"), projectId: outbox.projectId, type, object, createdAt: at };
-  await insertEvent(tx, event);
-  outbox.events.push(event);
+/**
+ * Adds an event to the outbox; it is stored (with the others of the change) before it is
+ * delivered. The `tx` parameter keeps callers in their transaction.
+ */
+export async function emitEvent(_tx: SqlExecutor, outbox: EventOutbox, type: string, object: Record<string, unknown>, at: number): Promise<void> {
+  outbox.events.push({ id: providerId("evt"), projectId: outbox.projectId, type, object, createdAt: at });
+}
+
+/** Stores the outbox's events not stored yet, in one statement. */
+export async function storeEvents(tx: SqlExecutor, outbox: EventOutbox): Promise<void> {
+  const pending = outbox.events.slice(outbox.stored);
+  outbox.stored = outbox.events.length;
+  await insertEvents(tx, pending);
 }

@@ -435,14 +435,14 @@ export async function listCustomerSubscriptions(db: SqlExecutor, customerId: str
   return rows.map(subscriptionFromRow);
 }
 
-/** The project's subscription with the earliest due work at or before `now`, or null. */
-export async function nextDueSubscription(db: SqlExecutor, projectId: string, now: number): Promise<{ id: string; nextDueAt: number } | null> {
-  const rows = await db.query<{ id: string; next_due_at: number }>(
-    `SELECT id, next_due_at FROM provider_subscriptions WHERE project_id = $1 AND next_due_at IS NOT NULL AND next_due_at <= $2
-     ORDER BY next_due_at, id LIMIT 1`,
-    [projectId, now],
+/** Ids of the project's subscriptions with work due at or before `now`, earliest first. */
+export async function dueSubscriptions(db: SqlExecutor, projectId: string, now: number, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM provider_subscriptions WHERE project_id = $1 AND next_due_at IS NOT NULL AND next_due_at <= $2
+     ORDER BY next_due_at, id LIMIT $3`,
+    [projectId, now, limit],
   );
-  return rows[0] ? { id: rows[0].id, nextDueAt: Number(rows[0].next_due_at) } : null;
+  return rows.map((r) => r.id);
 }
 
 // ---- invoices ----
@@ -580,15 +580,16 @@ export interface ProviderEvent {
   createdAt: number;
 }
 
-/** Stores an event. */
-export async function insertEvent(db: SqlExecutor, e: ProviderEvent): Promise<void> {
-  await db.query("INSERT INTO provider_events (id, project_id, type, object, created_at) VALUES ($1, $2, $3, $4::json, $5)", [
-    e.id,
-    e.projectId,
-    e.type,
-    JSON.stringify(e.object),
-    e.createdAt,
-  ]);
+/** Stores events, in their order, in one statement. */
+export async function insertEvents(db: SqlExecutor, events: readonly ProviderEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const params: unknown[] = [];
+  const rows = events.map((e) => {
+    params.push(e.id, e.projectId, e.type, JSON.stringify(e.object), e.createdAt);
+    const n = params.length;
+    return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::json, $${n})`;
+  });
+  await db.query(`INSERT INTO provider_events (id, project_id, type, object, created_at) VALUES ${rows.join(", ")}`, params);
 }
 
 /** An event of a project by id, or null. */

@@ -20,6 +20,7 @@ import { getProjectConfig } from "../project-config.js";
 import {
   getProviderCustomer,
   listCustomerSubscriptions,
+  type ProviderCustomer,
   type ProviderInvoice,
   type ProviderSubscription,
 } from "./provider-store.js";
@@ -79,8 +80,8 @@ async function setProviderColumns(
  * customer's lock, and appends live events when ownership or items changed. Idempotent: a second
  * sync of the same state changes nothing.
  */
-export async function syncProviderSubscriptions(tx: SqlExecutor, providerCustomerId: string, at: number): Promise<void> {
-  const customer = await getProviderCustomer(tx, providerCustomerId);
+export async function syncProviderSubscriptions(tx: SqlExecutor, providerCustomerId: string, at: number, known?: ProviderCustomer | null): Promise<void> {
+  const customer = known ?? (await getProviderCustomer(tx, providerCustomerId));
   if (!customer) return;
   const c = customerRefOf(customer);
   const subs = await listCustomerSubscriptions(tx, customer.id);
@@ -180,7 +181,10 @@ export async function syncProviderSubscriptions(tx: SqlExecutor, providerCustome
 }
 
 /** `upsertStripeInvoice`: keeps a subscription invoice's status and amounts for the payments side. */
-export async function upsertSubscriptionInvoice(tx: SqlExecutor, invoice: ProviderInvoice): Promise<void> {
+export async function upsertSubscriptionInvoice(
+  tx: SqlExecutor,
+  invoice: Pick<ProviderInvoice, "projectId" | "id" | "subscriptionId" | "billingReason" | "status" | "totalCents" | "amountPaid" | "createdAt">,
+): Promise<void> {
   await tx.query(
     `INSERT INTO payments_subscription_invoices (id, project_id, stripe_invoice_id, stripe_subscription_id, is_creation_invoice, billing_reason, status,
        amount_total, amount_paid, hosted_invoice_url, created_at)

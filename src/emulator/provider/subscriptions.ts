@@ -67,8 +67,9 @@ export function nextDueAt(sub: ProviderSubscription, openInvoice: ProviderInvoic
   return due;
 }
 
-async function saveSubscription(tx: SqlExecutor, sub: ProviderSubscription): Promise<void> {
-  const latest = await getInvoice(tx, sub.latestInvoiceId);
+/** Saves a subscription with its next due time; `known` is an invoice the caller holds (saves a read when it is the latest). */
+async function saveSubscription(tx: SqlExecutor, sub: ProviderSubscription, known?: ProviderInvoice | null): Promise<void> {
+  const latest = known && known.id === sub.latestInvoiceId ? known : await getInvoice(tx, sub.latestInvoiceId);
   sub.nextDueAt = nextDueAt(sub, latest);
   await updateSubscription(tx, sub);
 }
@@ -201,9 +202,10 @@ export async function settleInvoicePayment(
   pm: ProviderPaymentMethod | null,
   outcome: ChargeOutcome,
   at: number,
+  known?: { invoice: ProviderInvoice; sub: ProviderSubscription },
 ): Promise<void> {
-  const invoice = (await getInvoice(tx, pi.invoiceId))!;
-  const sub = (await getSubscription(tx, invoice.subscriptionId, true))!;
+  const invoice = known?.invoice ?? (await getInvoice(tx, pi.invoiceId))!;
+  const sub = known?.sub ?? (await getSubscription(tx, invoice.subscriptionId, true))!;
   pi.paymentMethodId = pm?.id ?? pi.paymentMethodId;
   pi.updatedAt = at;
   if (outcome.kind === "requires_action") {
@@ -228,10 +230,10 @@ export async function settleInvoicePayment(
     await emitEvent(tx, outbox, "invoice.payment_succeeded", invoiceObject(invoice), at);
     if (sub.status === "incomplete" || sub.status === "past_due") {
       sub.status = "active";
-      await saveSubscription(tx, sub);
+      await saveSubscription(tx, sub, invoice);
       await emitEvent(tx, outbox, "customer.subscription.updated", subscriptionObject(sub), at);
     } else {
-      await saveSubscription(tx, sub);
+      await saveSubscription(tx, sub, invoice);
     }
     return;
   }
@@ -254,7 +256,7 @@ export async function settleInvoicePayment(
     sub.status = "canceled";
     sub.canceledAt = at;
     sub.endedAt = at;
-    await saveSubscription(tx, sub);
+    await saveSubscription(tx, sub, invoice);
     await emitEvent(tx, outbox, "customer.subscription.deleted", subscriptionObject(sub), at);
     return;
   }
@@ -263,24 +265,32 @@ export async function settleInvoicePayment(
   await emitEvent(tx, outbox, "invoice.payment_failed", invoiceObject(invoice), at);
   if (sub.status === "active") {
     sub.status = "past_due";
-    await saveSubscription(tx, sub);
+    await saveSubscription(tx, sub, invoice);
     await emitEvent(tx, outbox, "customer.subscription.updated", subscriptionObject(sub), at);
   } else {
-    await saveSubscription(tx, sub);
+    await saveSubscription(tx, sub, invoice);
   }
 }
 
 /** Charges an invoice off-session with the customer's card on file (renewals and retries). */
-async function chargeInvoiceOffSession(tx: SqlExecutor, outbox: EventOutbox, invoice: ProviderInvoice, at: number): Promise<void> {
-  const pi = (await getPaymentIntent(tx, invoice.paymentIntentId, true))!;
+async function chargeInvoiceOffSession(
+  tx: SqlExecutor,
+  outbox: EventOutbox,
+  invoice: ProviderInvoice,
+  sub: ProviderSubscription,
+  at: number,
+  customer?: ProviderCustomer,
+  pi?: ProviderPaymentIntent,
+): Promise<void> {
+  const payment = pi ?? (await getPaymentIntent(tx, invoice.paymentIntentId, true))!;
   if (invoice.amountDue === 0) {
-    await settleInvoicePayment(tx, outbox, pi, null, { kind: "succeeded" }, at);
+    await settleInvoicePayment(tx, outbox, payment, null, { kind: "succeeded" }, at, { invoice, sub });
     return;
   }
-  const customer = (await getProviderCustomer(tx, invoice.providerCustomerId))!;
-  const pm = await getPaymentMethod(tx, customer.defaultPaymentMethodId);
+  const owner = customer ?? (await getProviderCustomer(tx, invoice.providerCustomerId))!;
+  const pm = await getPaymentMethod(tx, owner.defaultPaymentMethodId);
   const outcome: ChargeOutcome = pm ? chargeOutcome(pm.behavior, "off") : { kind: "failed", error: NO_PAYMENT_METHOD };
-  await settleInvoicePayment(tx, outbox, pi, pm, outcome, at);
+  await settleInvoicePayment(tx, outbox, payment, pm, outcome, at, { invoice, sub });
 }
 
 /**
@@ -315,7 +325,7 @@ export async function processDueSubscription(tx: SqlExecutor, outbox: EventOutbo
   }
   const latest = await getInvoice(tx, sub.latestInvoiceId);
   if (latest && latest.status === "open" && latest.nextPaymentAttempt !== null && latest.nextPaymentAttempt <= at && latest.nextPaymentAttempt <= sub.currentPeriodEnd) {
-    await chargeInvoiceOffSession(tx, outbox, latest, at);
+    await chargeInvoiceOffSession(tx, outbox, latest, sub, at);
     return;
   }
   if (sub.currentPeriodEnd > at) {
@@ -339,7 +349,7 @@ export async function processDueSubscription(tx: SqlExecutor, outbox: EventOutbo
   sub.currentPeriodStart = periodEnd;
   sub.currentPeriodEnd = addCalendarInterval(periodEnd, sub.interval);
   const customer = (await getProviderCustomer(tx, sub.providerCustomerId))!;
-  const { invoice } = await createInvoice(tx, outbox, sub, customer, {
+  const { invoice, pi } = await createInvoice(tx, outbox, sub, customer, {
     reason: "subscription_cycle",
     totalCents: sub.unitAmountCents * sub.quantity,
     periodStart: sub.currentPeriodStart,
@@ -347,9 +357,8 @@ export async function processDueSubscription(tx: SqlExecutor, outbox: EventOutbo
     at: periodEnd,
   });
   sub.latestInvoiceId = invoice.id;
-  await saveSubscription(tx, sub);
   await emitEvent(tx, outbox, "customer.subscription.updated", subscriptionObject(sub), periodEnd);
-  await chargeInvoiceOffSession(tx, outbox, invoice, periodEnd);
+  await chargeInvoiceOffSession(tx, outbox, invoice, sub, periodEnd, customer, pi);
 }
 
 /** Sets a subscription to cancel at its period end (it stays active until then). */

@@ -23,8 +23,8 @@ import { isActiveSubscription } from "../payments/customer-state.js";
 import { endSubscription, insertPurchase, loadPurchases, lockCustomer, type CustomerRef, type PurchaseRecord } from "../payments/store.js";
 import { getProjectConfig } from "../project-config.js";
 import { sendPaymentEmail } from "./payment-emails.js";
-import type { EventOutbox } from "./provider-events.js";
-import { getInvoice, getProviderCustomer, getSubscription, type ProviderEvent } from "./provider-store.js";
+import { newEventOutbox, storeEvents, type EventOutbox } from "./provider-events.js";
+import { getProviderCustomer, getSubscription, type ProviderCustomer, type ProviderEvent } from "./provider-store.js";
 import { cancelNow } from "./subscriptions.js";
 import { syncProviderSubscriptions, upsertSubscriptionInvoice } from "./subscription-sync.js";
 
@@ -157,9 +157,24 @@ async function recordOneTimePurchase(tx: SqlExecutor, outbox: EventOutbox, event
   });
 }
 
+/** The invoice fields the payments side keeps, from an invoice event's snapshot. */
+function invoiceFromEvent(event: ProviderEvent): Parameters<typeof upsertSubscriptionInvoice>[1] {
+  const o = event.object;
+  return {
+    projectId: event.projectId,
+    id: String(o.id),
+    subscriptionId: String(o.subscription),
+    billingReason: o.billing_reason as "subscription_create" | "subscription_cycle" | "subscription_update",
+    status: o.status as "draft" | "open" | "paid" | "uncollectible" | "void",
+    totalCents: Number(o.total),
+    amountPaid: Number(o.amount_paid),
+    createdAt: Number(o.created_at_millis),
+  };
+}
+
 /** Emails about a subscription invoice go to the customer the provider customer stands for. */
-async function invoiceEmail(tx: SqlExecutor, event: ProviderEvent, kind: "payment_receipt" | "payment_failed"): Promise<void> {
-  const customer = await getProviderCustomer(tx, String(event.object.customer));
+async function invoiceEmail(tx: SqlExecutor, event: ProviderEvent, kind: "payment_receipt" | "payment_failed", customers: CustomerCache): Promise<void> {
+  const customer = await customers(String(event.object.customer));
   if (!customer) throw new Error(`Invoice ${String(event.object.id)} has no customer.`);
   const line = ((event.object.lines as { data?: { description?: string; quantity?: number }[] } | undefined)?.data ?? [])[0];
   await sendPaymentEmail(tx, {
@@ -175,9 +190,19 @@ async function invoiceEmail(tx: SqlExecutor, event: ProviderEvent, kind: "paymen
   });
 }
 
+/** Provider customers read once per delivery. */
+type CustomerCache = (id: string) => Promise<ProviderCustomer | null>;
+
 async function handleEvents(tx: SqlExecutor, outbox: EventOutbox, events: readonly ProviderEvent[]): Promise<void> {
+  const known = new Map<string, Promise<ProviderCustomer | null>>();
+  const customers: CustomerCache = (id) => {
+    let found = known.get(id);
+    if (!found) known.set(id, (found = getProviderCustomer(tx, id)));
+    return found;
+  };
   const customersToSync = new Map<string, number>();
-  const invoicesToKeep = new Set<string>();
+  // The hosted API keeps an invoice from the event's snapshot; the newest snapshot wins.
+  const invoicesToKeep = new Map<string, ProviderEvent>();
   const startedSubscriptions = new Map<string, number>();
   const emails: (() => Promise<void>)[] = [];
   for (const event of events) {
@@ -204,11 +229,11 @@ async function handleEvents(tx: SqlExecutor, outbox: EventOutbox, events: readon
       const customer = event.object.customer;
       if (typeof customer !== "string") throw new Error(`Provider event ${event.id} has no customer.`);
       customersToSync.set(customer, event.createdAt);
-      if (event.type.startsWith("invoice.")) invoicesToKeep.add(String(event.object.id));
+      if (event.type.startsWith("invoice.")) invoicesToKeep.set(String(event.object.id), event);
       if (event.type === "invoice.paid" && event.object.billing_reason === "subscription_create")
         startedSubscriptions.set(String(event.object.subscription), event.createdAt);
-      if (event.type === "invoice.payment_succeeded") emails.push(() => invoiceEmail(tx, event, "payment_receipt"));
-      if (event.type === "invoice.payment_failed" && event.object.status === "uncollectible") emails.push(() => invoiceEmail(tx, event, "payment_failed"));
+      if (event.type === "invoice.payment_succeeded") emails.push(() => invoiceEmail(tx, event, "payment_receipt", customers));
+      if (event.type === "invoice.payment_failed" && event.object.status === "uncollectible") emails.push(() => invoiceEmail(tx, event, "payment_failed", customers));
     } else if (!IGNORED_EVENTS.has(event.type)) {
       throw new Error(`Unknown provider event type received: ${event.type}`);
     }
@@ -216,11 +241,8 @@ async function handleEvents(tx: SqlExecutor, outbox: EventOutbox, events: readon
   for (const [id, at] of startedSubscriptions) await replaceForNewSubscription(tx, outbox, id, at);
   // The hosted API syncs once per event from the provider's current state; syncing once per
   // customer after all the events of a change reaches the same records.
-  for (const [customer, at] of customersToSync) await syncProviderSubscriptions(tx, customer, at);
-  for (const id of invoicesToKeep) {
-    const invoice = await getInvoice(tx, id);
-    if (invoice) await upsertSubscriptionInvoice(tx, invoice);
-  }
+  for (const [customer, at] of customersToSync) await syncProviderSubscriptions(tx, customer, at, await customers(customer));
+  for (const event of invoicesToKeep.values()) await upsertSubscriptionInvoice(tx, invoiceFromEvent(event));
   for (const send of emails) await send();
 }
 
@@ -232,6 +254,7 @@ export async function deliverEvents(tx: SqlExecutor, outbox: EventOutbox): Promi
   let delivered = 0;
   for (let round = 0; delivered < outbox.events.length; round++) {
     if (round > 20) throw new Error("Provider events kept causing more events.");
+    await storeEvents(tx, outbox);
     const batch = outbox.events.slice(delivered);
     delivered = outbox.events.length;
     await handleEvents(tx, outbox, batch);
@@ -240,7 +263,7 @@ export async function deliverEvents(tx: SqlExecutor, outbox: EventOutbox): Promi
 
 /** Delivers one stored event again (what a webhook redelivery does); the handling is idempotent. */
 export async function redeliverEvent(tx: SqlExecutor, event: ProviderEvent): Promise<void> {
-  const outbox: EventOutbox = { projectId: event.projectId, events: [] };
+  const outbox = newEventOutbox(event.projectId);
   await handleEvents(tx, outbox, [event]);
   await deliverEvents(tx, outbox);
 }
