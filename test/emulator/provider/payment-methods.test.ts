@@ -81,6 +81,28 @@ describe("setup intents", () => {
   });
 });
 
+describe("failed renewals", () => {
+  it("a card replaced while the renewal is past due is charged by the next retry, and the subscription is active again", async () => {
+    const buyer = await newBuyer(h);
+    const customer = { type: "user", id: buyer.id };
+    await confirm(h, await checkoutSecret(h, customer, "basic", "monthly"), { number: "4242424242424242" });
+    await replaceCardOnFile(h, buyer, { number: "4000000000000341" });
+    const { items } = await products(h, customer);
+    const end = Date.parse(items[0].subscription.current_period_end);
+    const clock = async () => (await h.call("GET", "/internal/emulator/clock")).json.now_millis as number;
+    await h.advanceClock(end - (await clock()) + 60_000);
+    expect((await products(h, customer)).items[0]).toMatchObject({ id: "basic", subscription: null });
+    expect((await invoices(h, customer))[0]).toEqual(["open", 500]);
+    await replaceCardOnFile(h, buyer, { number: "4242424242424242" });
+    // Changing the card does not pay the invoice by itself; the next retry (day 2) does.
+    expect((await invoices(h, customer))[0]).toEqual(["open", 500]);
+    await h.advanceClock(2 * 24 * 60 * 60 * 1000);
+    expect((await invoices(h, customer))[0]).toEqual(["paid", 500]);
+    expect((await products(h, customer)).items[0]).toMatchObject({ id: "basic", type: "subscription", subscription: { cancel_at_period_end: false } });
+    expect(await quantity(h, customer, "credits")).toBe(40);
+  });
+});
+
 describe("plan switches", () => {
   it("need a provider-billed subscription and a card on file; the contract's errors in order", async () => {
     const buyer = await newBuyer(h);
