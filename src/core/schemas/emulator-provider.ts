@@ -160,5 +160,8 @@ export const providerEventsListResponseSchema = z.object({
   next_cursor: z.nullable(z.string()),
 });
 
+/** `POST /internal/emulator/provider/events/{id}/redeliver` answer. */
+export const redeliverEventResponseSchema = z.object({ received: z.literal(true) });
+
 /** `POST /payments/purchases/purchase-session` answer. */
 export const purchaseSessionResponseSchema = z.object({ client_secret: z.string() });

@@ -19,6 +19,7 @@ import {
   paymentIntentViewSchema,
   providerEventsListResponseSchema,
   providerEventsQuerySchema,
+  redeliverEventResponseSchema,
   setupIntentViewSchema,
   simulatePurchaseBodySchema,
   simulatePurchaseResponseSchema,
@@ -260,7 +261,7 @@ export const providerRoutes: Route[] = [
     path: `${PREFIX}/events/:event_id/redeliver`,
     access: "admin",
     params: eventParamsSchema,
-    response: z.object({ received: z.literal(true) }),
+    response: redeliverEventResponseSchema,
     async handler(ctx, { params }) {
       const event = await findEvent(ctx.db, ctx.projectId!, params.event_id);
       if (!event) throw ApiError.text(404, `No provider event with id ${params.event_id} in this project.`);
