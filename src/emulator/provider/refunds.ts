@@ -133,7 +133,8 @@ export const refundRoute: Route = defineRoute({
         let payment: PaidPayment;
         if (kind === "one_time") {
           if (current.stripe_payment_intent_id === null) throw ApiError.known("ONE_TIME_PURCHASE_NOT_FOUND", { one_time_purchase_id: body.id });
-          payment = { paymentIntentId: current.stripe_payment_intent_id, paidCents: usdChargedCents(current), invoiceKey: "", adjustedTransactionId: current.id };
+          // What the price charged, worked out after the entries are checked (the hosted order).
+          payment = { paymentIntentId: current.stripe_payment_intent_id, paidCents: Number.NaN, invoiceKey: "", adjustedTransactionId: current.id };
         } else {
           if (current.stripe_subscription_id === null) throw ApiError.known("SUBSCRIPTION_INVOICE_NOT_FOUND", { subscription_invoice_id: body.id });
           payment = await findPaidInvoice(tx, projectId, current, body.form === "amount" ? body.invoice_id : undefined);
@@ -150,19 +151,21 @@ export const refundRoute: Route = defineRoute({
         const { entries, grantIndex } = purchaseEntries(current, previous, null);
         let revoked: { index: number; quantity: number }[];
         let amountCents: number;
+        let amounts: (number | null)[];
         if (body.form === "entries") {
           checkRefundEntries(entries, body.refund_entries);
-          if (payment.adjustedTransactionId !== current.id) throw ApiError.text(500, "A contract-form refund always refunds the first payment.");
-          usdChargedCents(current);
-          amountCents = body.refund_entries.reduce((sum, e) => sum + toCents(e.amount_usd)!, 0);
+          amounts = body.refund_entries.map((e) => toCents(e.amount_usd));
           revoked = body.refund_entries.map((e) => ({ index: e.entry_index, quantity: e.quantity }));
         } else {
-          usdChargedCents(current);
-          amountCents = toCents(body.amount_usd)!;
+          amounts = [toCents(body.amount_usd)];
           revoked = kind === "one_time" ? [{ index: grantIndex, quantity: current.quantity - current.revoked_quantity }] : [];
         }
+        const charged = usdChargedCents(current);
+        const paidCents = kind === "one_time" ? charged : payment.paidCents;
+        // An amount too large to count in cents exceeds any charge.
+        amountCents = amounts.reduce<number>((sum, a) => (a === null ? Number.POSITIVE_INFINITY : sum + a), 0);
         if (amountCents < 0) throw schemaError("Refund amount cannot be negative.");
-        if (amountCents > payment.paidCents) throw schemaError("Refund amount cannot exceed the charged amount.");
+        if (amountCents > paidCents) throw schemaError("Refund amount cannot exceed the charged amount.");
 
         await insertRefund(tx, projectId, payment.paymentIntentId, amountCents, now);
         const revokedQuantity = revoked.reduce((sum, r) => sum + r.quantity, 0);

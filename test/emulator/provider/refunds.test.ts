@@ -109,6 +109,7 @@ describe("refunds, the contract's form", () => {
     await schema([{ entry_index: 1, quantity: 1, amount_usd: "5" }], "Refund entries must reference product grant entries.");
     await schema([{ entry_index: 0, quantity: 3, amount_usd: "5" }], "Refund quantity cannot exceed purchased quantity.");
     await schema([{ entry_index: 0, quantity: 1, amount_usd: "10.01" }], "Refund amount cannot exceed the charged amount.");
+    await schema([{ entry_index: 0, quantity: 1, amount_usd: "99999999999999999999.99" }], "Refund amount cannot exceed the charged amount.");
     const money = await refund({ type: "one-time-purchase", id, refund_entries: [{ entry_index: 0, quantity: 1, amount_usd: "-1" }] });
     expect(money.json.details.message).toBe("Request validation failed on POST /api/v1/internal/payments/transactions/refund:\n  - Money amount must be in the format of <number> or <number>.<number>");
     expect((await refund({ type: "one-time-purchase", id, refund_entries: [{ entry_index: 0, quantity: 1, amount_usd: 5 }] })).json.code).toBe("SCHEMA_ERROR");
