@@ -1,8 +1,9 @@
 /**
- * The payments routes of the wire contract (B.2 - B.15), each with its checks in the contract's
- * order and its exact errors, plus the checkout page and the live event stream. There is no
- * Stripe behind the emulator: in test mode (the default) it behaves as a project whose payments
- * are set up; routes that need a real card answer as the hosted API does without Stripe.
+ * The payments routes of the wire contract (B.2 - B.16), each with its checks in the contract's
+ * order and its exact errors, plus the checkout page and the live event stream. Where the hosted
+ * API calls Stripe (purchase sessions, billing, invoices, payment methods, switches and
+ * cancellations of billed subscriptions) the emulator's payment provider stands in for it (see
+ * `../provider/`); in test mode the checkout page still completes purchases free and at once.
  */
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
@@ -44,7 +45,6 @@ import {
   ownedProductsInLine,
   purchaseProduct,
   resolveRequestedProduct,
-  validatePurchase,
   type ChosenProduct,
 } from "./purchase.js";
 import {
