@@ -80,6 +80,9 @@ describe("refunds, the contract's form", () => {
     ]);
     expect(all.find((t) => t.id === made.transaction_id).adjusted_by).toEqual([{ transaction_id: `${made.transaction_id}:refund`, entry_index: 0 }]);
     expect((await paymentIntent(made.payment_intent_id)).length).toBeGreaterThan(0);
+    // The provider's payment was refunded by the amount.
+    const refunded = await h.emulator.db.query<{ amount_refunded: number }>("SELECT amount_refunded FROM provider_payment_intents WHERE id = $1", [made.payment_intent_id]);
+    expect(Number(refunded[0]!.amount_refunded)).toBe(1000);
     const again = await refund({ type: "one-time-purchase", id: made.transaction_id, refund_entries: [{ entry_index: 0, quantity: 1, amount_usd: "5" }] });
     expect(again.status).toBe(400);
     expect(again.json).toEqual({
@@ -177,6 +180,8 @@ describe("refunds, the official 2.8.108 SDK's form", () => {
     const made = await simulate(customer, "credit_pack", { quantity: 2 });
     const r = await refund({ type: "one-time-purchase", id: made.transaction_id, amount_usd: "2.5" });
     expect(r.json).toEqual({ success: true, refund_transaction_id: `${made.transaction_id}:refund` });
+    const refunded = await h.emulator.db.query<{ amount_refunded: number }>("SELECT amount_refunded FROM provider_payment_intents WHERE id = $1", [made.payment_intent_id]);
+    expect(Number(refunded[0]!.amount_refunded)).toBe(250);
     expect((await products(h, customer)).ids).toEqual([]);
     const refundTx = (await transactions(h, customer, "refund"))[0];
     expect(refundTx.entries[0]).toMatchObject({ type: "product_revocation", quantity: 2 });
