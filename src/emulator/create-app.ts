@@ -22,6 +22,7 @@ import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
 import { limitBody, readBody } from "./middleware/read-body.js";
 import { runRoute, zodInput } from "./middleware/route-steps.js";
+import { providerCatchUp } from "./provider/catch-up.js";
 
 /** The API version prefixes every API route is served under. */
 export const API_PREFIXES = ["/api/v1", "/api/latest"] as const;
@@ -77,6 +78,7 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   const app = new Hono<EmulatorEnv>({ strict: false });
   app.use(commonHeaders(services));
   app.use(statusOverride());
+  app.use(providerCatchUp());
   app.use(
     cors({
       origin: "*",
