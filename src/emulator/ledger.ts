@@ -44,6 +44,36 @@ export interface LedgerEntry {
   expiresAt: number | null;
 }
 
+/**
+ * The largest quantity held exactly (2^53 − 1). Writes that would take a quantity past ±this are
+ * refused; what time alone accumulates (repeating grants) stops at it rather than drifting into
+ * numbers a double cannot hold exactly.
+ */
+export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
+
+/** `n` held within ±{@link MAX_QUANTITY}. */
+function clampQuantity(n: number): number {
+  return Math.min(MAX_QUANTITY, Math.max(-MAX_QUANTITY, n));
+}
+
+/** True when `n` is an integer the ledger holds exactly (within ±{@link MAX_QUANTITY}). */
+export function isExactQuantity(n: number): boolean {
+  return Number.isSafeInteger(n);
+}
+
+/**
+ * Why buying `quantity` of a product would grant an amount the ledger cannot hold exactly (an
+ * included item's quantity times the purchase quantity beyond ±{@link MAX_QUANTITY}), or null.
+ */
+export function inexactGrantProblem(includedItems: Readonly<Record<string, Pick<LedgerIncludedItem, "quantity">>>, quantity: number): string | null {
+  for (const [itemId, included] of Object.entries(includedItems)) {
+    const amount = included.quantity * quantity;
+    if (!Number.isSafeInteger(amount) && Number.isInteger(included.quantity))
+      return `Granting ${quantity} of this product would grant ${amount} of item "${itemId}", beyond the ±${MAX_QUANTITY} a quantity can hold exactly. Nothing was changed.`;
+  }
+  return null;
+}
+
 const DAY = 24 * 60 * 60 * 1000;
 const FIXED_UNIT_MS = { day: DAY, week: 7 * DAY, month: 30 * DAY, year: 365 * DAY } as const;
 // A one-day repeat over a century is ~36,500 grants; beyond that a misconfigured interval would
@@ -107,15 +137,16 @@ export function replayItemLedger(entries: readonly LedgerEntry[], asOf: number):
   };
   for (const entry of sorted) {
     expireUpTo(entry.at);
-    if (entry.amount > 0) {
+    const amount = clampQuantity(entry.amount);
+    if (amount > 0) {
       // A grant that is already expired when it lands counts as zero.
       if (entry.expiresAt !== null && entry.expiresAt <= entry.at) continue;
-      const payOff = Math.min(-debt, entry.amount);
+      const payOff = Math.min(-debt, amount);
       debt += payOff;
-      const rest = entry.amount - payOff;
+      const rest = amount - payOff;
       if (rest > 0) grants.push({ amount: rest, expiresAt: entry.expiresAt });
-    } else if (entry.amount < 0) {
-      let need = -entry.amount;
+    } else if (amount < 0) {
+      let need = -amount;
       grants.sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity));
       for (const g of grants) {
         if (need === 0) break;
@@ -124,11 +155,13 @@ export function replayItemLedger(entries: readonly LedgerEntry[], asOf: number):
         need -= take;
       }
       grants = grants.filter((g) => g.amount > 0);
-      debt -= need;
+      debt = clampQuantity(debt - need);
     }
   }
   expireUpTo(asOf);
-  return grants.reduce((sum, g) => sum + g.amount, 0) + debt;
+  // Each grant and the debt are within bounds; their sum is kept there too (debt and unspent
+  // grants never coexist, as a grant first pays off debt, so the last step is exact).
+  return clampQuantity(grants.reduce((sum, g) => clampQuantity(sum + g.amount), 0) + debt);
 }
 
 /**
@@ -149,7 +182,7 @@ export function itemLedgerEntries(
   for (const p of purchases) {
     const included = p.includedItems[itemId];
     if (!included) continue;
-    const amount = included.quantity * p.quantity;
+    const amount = clampQuantity(included.quantity * p.quantity);
     if (amount === 0) continue;
     // One-time purchases never end, so their repeats go on forever.
     const end = p.kind === "subscription" ? p.endedAt : null;
@@ -208,7 +241,7 @@ export function computeOwnedProducts<P extends LedgerPurchase>(
     if (!isPurchaseActive(p, asOf)) continue;
     const key = p.productId ?? INLINE_PRODUCT_KEY;
     const entry = owned.get(key) ?? { quantity: 0, purchases: [] };
-    entry.quantity += p.quantity;
+    entry.quantity = clampQuantity(entry.quantity + p.quantity);
     entry.purchases.push(p);
     owned.set(key, entry);
   }

@@ -29,7 +29,7 @@ import {
 import { checkoutPage } from "../checkout-page.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { computeOwnedProducts } from "../ledger.js";
+import { computeOwnedProducts, inexactGrantProblem, isExactQuantity, MAX_QUANTITY } from "../ledger.js";
 import { appendCustomerEvents, liveEventRoutes } from "../live-events.js";
 import { getProjectConfig, isTrustedReturnUrl, type ProjectConfig } from "../project-config.js";
 import { findProject } from "../projects/store.js";
@@ -168,6 +168,13 @@ const updateQuantityRoute = defineRoute({
         const { quantity: current, at: now } = await computeCustomerItem(tx, c, item.id, await ctx.now());
         if (q.allow_negative === "false" && current + body.delta < 0)
           throw ApiError.known("ITEM_QUANTITY_INSUFFICIENT_AMOUNT", { item_id: item.id, customer_id: c.customerId, quantity: body.delta });
+        // A double holds integers exactly only up to 2^53 - 1: past it, +1 could move the balance
+        // by 2. Such a change is refused rather than stored inexactly.
+        if (!isExactQuantity(current + body.delta))
+          throw ApiError.text(
+            400,
+            `Changing the quantity of item "${item.id}" by ${body.delta} would make it ${current + body.delta}, beyond the ±${MAX_QUANTITY} a quantity can hold exactly. Nothing was changed.`,
+          );
         await insertItemChange(tx, c, { itemId: item.id, delta: body.delta, expiresAt, description: body.description ?? null, createdAt: now });
         // The new value is known without another ledger pass: the change is not expiring yet, or
         // (a grant expiring at once) it counts as zero.
@@ -220,6 +227,8 @@ const grantProductRoute = defineRoute({
       { productId: body.product_id, productInline: body.product_inline, isClient: false },
       { customerType: params.customer_type, customerId: params.customer_id },
     );
+    const inexact = inexactGrantProblem(chosen.product.includedItems, body.quantity ?? 1);
+    if (inexact !== null) throw ApiError.text(400, inexact);
     const c = customerRef(ctx, params.customer_type, params.customer_id);
     const now = await ctx.now();
     const result = await ctx.db.transaction(
@@ -508,6 +517,8 @@ const testModePurchaseSessionRoute = defineRoute({
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
     if (!config.payments.testMode) throw ApiError.text(403, "Test mode is not enabled for this project");
+    const inexact = inexactGrantProblem(code.product.includedItems, body.quantity ?? 1);
+    if (inexact !== null) throw ApiError.text(400, inexact);
     const now = await ctx.nowFor(code.projectId);
     await ctx.db.transaction(
       (tx) =>
