@@ -10,6 +10,7 @@ import { createApp } from "./create-app.js";
 import type { Db, SqlExecutor } from "./db.js";
 import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
 import { defineRoute, textResponse, type Route } from "./http.js";
+import { LiveStreamHub, type LiveStreamLimits } from "./live-events.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
@@ -62,6 +63,12 @@ export interface CreateEmulatorOptions {
    * Default: written to `console.error` with the request id, method and path.
    */
   onUnexpectedError?: (error: unknown, request: UnexpectedErrorRequest) => void;
+  /**
+   * Caps on open event streams (`GET /payments/events/...`): per caller (a signed-in user, or a
+   * project's server or admin key; default 20) and in total (default 200). A stream over a cap is
+   * answered 429 with `Retry-After`.
+   */
+  liveStreams?: Partial<LiveStreamLimits>;
 }
 
 /** Options of {@link Emulator.createProject}. */
@@ -209,6 +216,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   };
 
   let app: ReturnType<typeof createApp> | undefined;
+  let liveStreams: LiveStreamHub | undefined;
   const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
@@ -229,6 +237,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
         checkAnswers,
         publicUrl,
         reportError: options.onUnexpectedError ?? logUnexpectedError,
+        liveStreams: (liveStreams = new LiveStreamHub(opened!.db, realNow, options.liveStreams)),
         apiRoutes,
         rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute],
       });
@@ -261,6 +270,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
       } catch {
         return;
       }
+      liveStreams?.closeAll();
       if (opened?.owned) await opened.db.close();
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { Db } from "../db.js";
 import type { AccessType, RequestContext, RequestUser } from "../http.js";
+import type { LiveStreamHub } from "../live-events.js";
 import type { ProjectRecord } from "../projects/store.js";
 
 /** What the app is built over. */
@@ -22,6 +23,8 @@ export interface AppServices {
   publicUrl: string | null;
   /** Receives every unexpected error (a 500 answer): its details go here, never to the caller. */
   reportError(error: unknown, request: UnexpectedErrorRequest): void;
+  /** The open event streams of this app. */
+  liveStreams: LiveStreamHub;
 }
 
 /** The request an unexpected error happened on (see `AppServices.reportError`). */
