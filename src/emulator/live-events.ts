@@ -41,6 +41,11 @@ const HEARTBEAT_MILLIS = 15_000;
 const ACCESS_CHECK_MILLIS = 5_000;
 /** Events read per poll (the rest follow on the next). */
 const EVENTS_PER_POLL = 1000;
+/**
+ * How long one write may wait on a reader that does not read before its stream is dropped, so a
+ * stuck or vanished reader cannot hold a place under the caps for ever.
+ */
+const STALLED_WRITE_MILLIS = 60_000;
 /** `Retry-After` of a refused stream, in seconds. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -150,6 +155,8 @@ interface Subscriber {
   lastId: number;
   /** A write is in progress (a slow reader): the subscriber is skipped until it finishes. */
   busy: boolean;
+  /** When the pending write started (meaningful while `busy`). */
+  busySince: number;
   lastSent: number;
   lastAccessCheck: number;
   /** Whether the caller may still read the customer (always true for server and admin keys). */
@@ -157,6 +164,8 @@ interface Subscriber {
   write(text: string): Promise<void>;
   /** Ends the stream, with a comment saying why. */
   end(reason: string): void;
+  /** Ends the stream at once, without writing (its reader does not read). */
+  abort(): void;
 }
 
 /** The streams watching one customer. */
@@ -344,8 +353,7 @@ export class LiveStreamHub {
         s.lastId = pending.at(-1)!.id;
         s.lastSent = Date.now();
         // Written without waiting: a slow reader holds back only itself (it is skipped while busy).
-        s.busy = true;
-        void s.write(text).finally(() => (s.busy = false));
+        this.#write(s, text);
       }
     }
   }
@@ -355,14 +363,23 @@ export class LiveStreamHub {
     const now = Date.now();
     for (const group of [...this.#groups.values()]) {
       for (const s of [...group.subscribers]) {
+        if (s.busy && now - s.busySince >= STALLED_WRITE_MILLIS) {
+          s.abort();
+          continue;
+        }
         if (s.isClient && now - s.lastAccessCheck >= ACCESS_CHECK_MILLIS && !(await this.#stillAllowed(s))) continue;
         if (!s.busy && now - s.lastSent >= HEARTBEAT_MILLIS) {
           s.lastSent = now;
-          s.busy = true;
-          void s.write(": heartbeat\n\n").finally(() => (s.busy = false));
+          this.#write(s, ": heartbeat\n\n");
         }
       }
     }
+  }
+
+  #write(s: Subscriber, text: string): void {
+    s.busy = true;
+    s.busySince = Date.now();
+    void s.write(text).finally(() => (s.busy = false));
   }
 
   async #stillAllowed(s: Subscriber): Promise<boolean> {
@@ -443,6 +460,7 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
       isClient,
       lastId,
       busy: false,
+      busySince: 0,
       lastSent: Date.now(),
       lastAccessCheck: Date.now(),
       hasAccess: () => (isClient ? clientStillHasAccess(ctx, c) : Promise.resolve(true)),
@@ -453,6 +471,10 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
           void stream.close();
           finish();
         });
+      },
+      abort() {
+        stream.abort();
+        finish();
       },
     };
     void write("retry: 1000\n: connected\n\n").then(() => {
@@ -484,6 +506,8 @@ export const liveEventRoutes: Route[] = [
       await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
       const c: CustomerRef = { projectId: ctx.projectId!, customerType: params.customer_type, customerId: params.customer_id };
       const lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
+      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
+      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       const hub = hubOf(ctx);
       const admitted = hub.admit(callerOf(ctx));
       if ("refusal" in admitted) {

@@ -4,6 +4,7 @@
  */
 import { createAdaptorServer } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createEmulator, type CreateEmulatorOptions, type Emulator } from "./create-emulator.js";
 
@@ -42,13 +43,25 @@ function discardUnreadBodies(server: Server): void {
   server.on("request", (incoming: IncomingMessage, outgoing: ServerResponse) => {
     outgoing.once("finish", () => {
       if (incoming.complete || incoming.destroyed) return;
+      const socket = incoming.socket;
+      // A client that stopped sending before its body was complete will send nothing more.
+      if (!socket || socket.readableEnded) {
+        socket?.destroy();
+        return;
+      }
       // The request's web stream is no longer read; without its listener, dropped data is not
       // queued for it.
       incoming.removeAllListeners("data");
-      const timer = setTimeout(() => incoming.socket?.destroy(), DISCARD_BODY_MILLIS);
+      const stop = () => socket.destroy();
+      const timer = setTimeout(stop, DISCARD_BODY_MILLIS);
       timer.unref();
-      incoming.once("end", () => clearTimeout(timer));
-      incoming.once("close", () => clearTimeout(timer));
+      socket.once("end", stop);
+      const done = () => {
+        clearTimeout(timer);
+        socket.off("end", stop);
+      };
+      incoming.once("end", done);
+      incoming.once("close", done);
       incoming.resume();
     });
   });
@@ -74,6 +87,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     autoCleanupIncoming: false,
   }) as Server;
   discardUnreadBodies(server);
+  // Node drops CONNECT requests without a word unless someone listens; the emulator is no proxy.
+  server.on("connect", (_request: IncomingMessage, socket: Duplex) => {
+    const text = "Method CONNECT is not allowed: the emulator is not a proxy.";
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

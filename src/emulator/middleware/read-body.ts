@@ -35,7 +35,14 @@ async function readLimited(request: Request): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch {
+      // The client went away mid-body (or sent less than its content-length): its fault, not ours.
+      throw ApiError.known("BODY_PARSING_ERROR", { message: "The request body ended before it was complete." });
+    }
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {

@@ -225,6 +225,35 @@ describe("methods, headers and crashes", () => {
     expect(purge.headers.allow).toBe("GET, HEAD");
   });
 
+  test("CONNECT (the emulator is no proxy) is a 405 text answer, not a dropped connection", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(running.port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString()));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+      socket.write("CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n");
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(answer).toContain("Method CONNECT is not allowed");
+  });
+
+  test("a body cut short of its content-length is the client's problem: no unexpected error, the emulator keeps serving", async () => {
+    const before = reported.length;
+    await new Promise<void>((resolve) => {
+      const socket = connect(running.port, "127.0.0.1");
+      socket.on("close", () => resolve());
+      socket.on("error", () => {});
+      socket.resume();
+      const head = ["POST /api/v1/payments/items/custom/cut/custom_credits/update-quantity?allow_negative=true HTTP/1.1", "host: 127.0.0.1", ...Object.entries(server()).map(([k, v]) => `${k}: ${v}`), "content-type: application/json", "content-length: 100", "", ""].join("\r\n");
+      socket.end(`${head}{"delta":1}`);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reported.length).toBe(before);
+    expect(await quantity("cut")).toBe(0);
+    expect((await raw("GET", "/health")).status).toBe(200);
+  });
+
   test("headers beyond the server's limit are a 431, and the emulator keeps serving", async () => {
     const res = await raw("GET", "/api/v1/projects/current", { ...server(), "x-padding": "a".repeat(100_000) });
     expect(res.status).toBe(431);

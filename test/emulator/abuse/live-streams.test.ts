@@ -118,6 +118,18 @@ describe("caps per caller and in total (in process)", () => {
     await Promise.all([...mine, other, fifth, again as OpenStream].map((s) => s.close()));
   });
 
+  test("HEAD answers the stream's headers without opening one (nothing would ever read it)", async () => {
+    const a = await h.newUser();
+    for (let i = 0; i < 6; i++) {
+      const head = await h.emulator.fetch(new Request(`${BASE}/api/v1/payments/events/user/${a.id}`, { method: "HEAD", headers: clientHeaders(a.token) }));
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    }
+    const get = (await open(`/payments/events/user/${a.id}`, clientHeaders(a.token))) as OpenStream;
+    expect(get.status).toBe(200);
+    await get.close();
+  });
+
   test("server keys count as one caller of their project", async () => {
     const headers = {
       "x-stack-access-type": "server",

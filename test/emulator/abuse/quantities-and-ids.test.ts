@@ -101,6 +101,17 @@ describe("quantities stay exact", () => {
   });
 });
 
+describe("time stays representable", () => {
+  test("the test clock cannot be moved past the last date a timestamp can hold", async () => {
+    const before = (await h.call("GET", "/internal/emulator/clock")).json.now_millis as number;
+    const res = await h.call("POST", "/internal/emulator/clock/advance", { body: { advance_millis: MAX } });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("The clock cannot move past +275760-09-13T00:00:00.000Z");
+    const after = (await h.call("GET", "/internal/emulator/clock")).json.now_millis as number;
+    expect(after - before).toBeLessThan(60_000);
+  });
+});
+
 describe("user and team ids match as on the hosted API", () => {
   test("a user id in another letter case is not that user: USER_NOT_FOUND, no second ledger", async () => {
     const user = await h.newUser();
