@@ -291,11 +291,16 @@ export class LiveStreamHub {
       await this.#deliver(configOf, nowOf);
       await this.#keepAlive();
     } catch {
-      // The database went away (the emulator is closing, or storage failed): end every stream;
-      // clients reconnect and resume from their Last-Event-ID.
-      for (const group of [...this.#groups.values()]) for (const s of group.subscribers) s.end("the emulator could not read its events");
-      this.#groups.clear();
+      // The events could not be read (the emulator is closing, or storage failed): end every
+      // stream; clients reconnect and resume from their Last-Event-ID.
+      for (const group of [...this.#groups.values()]) this.#endGroup(group, "the emulator could not read its events");
     }
+  }
+
+  /** Ends the streams of one customer (what failed concerns only them). */
+  #endGroup(group: CustomerGroup, reason: string): void {
+    for (const s of [...group.subscribers]) s.end(reason);
+    if (this.#groups.get(customerKey(group.customer)) === group) this.#groups.delete(customerKey(group.customer));
   }
 
   async #checkTime(configOf: (p: string) => Promise<PaymentsConfig>, nowOf: (p: string) => Promise<number>): Promise<void> {
@@ -306,7 +311,11 @@ export class LiveStreamHub {
       group.lastTimeCheck = started;
       group.changedSinceTimeCheck = false;
       const c = group.customer;
-      group.dependsOnTime = await recordTimeBasedChanges(this.#db, c, await configOf(c.projectId), await nowOf(c.projectId));
+      try {
+        group.dependsOnTime = await recordTimeBasedChanges(this.#db, c, await configOf(c.projectId), await nowOf(c.projectId));
+      } catch {
+        this.#endGroup(group, "the emulator could not compute this customer's changes");
+      }
     }
   }
 
@@ -345,11 +354,16 @@ export class LiveStreamHub {
         if (s.busy) continue;
         const pending = events.filter((e) => e.id > s.lastId);
         if (pending.length === 0) continue;
-        // Checked before every delivery: a caller removed from the team, deleted or signed out
-        // gets nothing more, not even what was written just before.
-        if (s.isClient && !(await this.#stillAllowed(s))) continue;
         let text = "";
-        for (const e of pending) text += `id: ${e.id}\ndata: ${JSON.stringify(await eventData(e, productsFor(s.isClient)))}\n\n`;
+        try {
+          // Checked before every delivery: a caller removed from the team, deleted or signed out
+          // gets nothing more, not even what was written just before.
+          if (s.isClient && !(await this.#stillAllowed(s))) continue;
+          for (const e of pending) text += `id: ${e.id}\ndata: ${JSON.stringify(await eventData(e, productsFor(s.isClient)))}\n\n`;
+        } catch {
+          s.end("the emulator could not render this customer's events");
+          continue;
+        }
         s.lastId = pending.at(-1)!.id;
         s.lastSent = Date.now();
         // Written without waiting: a slow reader holds back only itself (it is skipped while busy).
@@ -367,7 +381,7 @@ export class LiveStreamHub {
           s.abort();
           continue;
         }
-        if (s.isClient && now - s.lastAccessCheck >= ACCESS_CHECK_MILLIS && !(await this.#stillAllowed(s))) continue;
+        if (s.isClient && now - s.lastAccessCheck >= ACCESS_CHECK_MILLIS && !(await this.#stillAllowed(s).catch(() => false))) continue;
         if (!s.busy && now - s.lastSent >= HEARTBEAT_MILLIS) {
           s.lastSent = now;
           this.#write(s, ": heartbeat\n\n");
