@@ -118,8 +118,8 @@ export async function authenticateRequest(db: Db, header: HeaderReader, realNow:
 
 /**
  * The base URL of an emulator without a configured public URL (in process): the origin the
- * request was made to. `X-Forwarded-*` headers are not trusted, and only http(s) is used, so a
- * caller cannot make the emulator hand out `javascript:` or foreign links.
+ * request was made to. `X-Forwarded-*` headers are not trusted, and only http(s) is used, so no
+ * caller can make the emulator hand out a `javascript:` link.
  */
 function requestOrigin(url: URL): string {
   return url.protocol === "http:" || url.protocol === "https:" ? url.origin : "http://localhost";
