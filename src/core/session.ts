@@ -1,7 +1,7 @@
 /**
  * Sessions: where the user's tokens live (token stores), and how an expired access token is
- * replaced (single-flight refresh). Cookie names and formats are the official SDK's (auth-api.md
- * section 6), so a user signed in through the official auth UI is signed in here too.
+ * replaced (single-flight refresh). Cookie names and formats are the official SDK's (docs/wire-contract.md,
+ * "Users and sessions"), so a user signed in through the official auth UI is signed in here too.
  */
 import { StackPaymentsError, invalidArgument } from "./errors.js";
 import { importOptional } from "./env.js";
