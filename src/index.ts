@@ -23,7 +23,7 @@ export type {
 } from "./core/products.js";
 export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions, CreateSessionOptions } from "./core/users.js";
 export type { InvoicesOptions, SessionCancelOptions } from "./apps/stack-app-base.js";
-export type { TokenStoreInit, RequestLike } from "./core/session.js";
+export type { TokenStoreInit, RequestLike } from "./core/token-store.js";
 export type { CallOptions, RetryOptions, TransportHooks } from "./core/transport.js";
 export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";
 export type { LiveBus, LiveTopic, ItemTopic, ProductsTopic, LiveListener, LiveValue } from "./core/live/bus.js";

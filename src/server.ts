@@ -67,4 +67,4 @@ export {
   type UserQueryOptions,
 } from "./react/query-options.js";
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
-export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
+export type { UserWire, TeamWire, ProductsPageWire } from "./react/cached-wire.js";

@@ -17,6 +17,7 @@ import type {
   ProductsListResponse,
 } from "./schemas/payments.js";
 import { invalidArgument } from "./errors.js";
+import { keepWireBody } from "./wire-body.js";
 import { productsTopic } from "./live/bus.js";
 import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
@@ -153,7 +154,7 @@ export async function listProducts(ctx: ApiContext, ref: CustomerRef, options?: 
     options: callOptions,
   });
   if (options?.cursor === undefined && options?.limit === undefined) ctx.live.publish(productsTopic(ref.type, ref.id), wire);
-  return toProductsList(wire);
+  return keepWireBody(toProductsList(wire), wire);
 }
 
 /** Tells live readers that this customer's products (and so possibly any of its items) changed. */

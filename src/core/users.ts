@@ -14,8 +14,9 @@ import {
 } from "./wire-shapes.js";
 import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
 import type { Customer, ServerCustomer } from "./customer.js";
-import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods } from "./customer.js";
+import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods, type CustomerRef } from "./customer.js";
 import { invalidArgument } from "./errors.js";
+import { keepWireBody } from "./wire-body.js";
 import type { CallOptions } from "./transport.js";
 
 /** A team as a client sees it (a payments customer when the user administers it). */
@@ -133,10 +134,16 @@ function userFields(wire: ClientUserWire): UserFields {
   };
 }
 
+/** A customer object with its hidden customer reference and app, made from `wire` (kept beside it, see wire-body.ts). */
+function attachWire<T extends object>(wire: object, target: T, ref: CustomerRef, app: unknown): T {
+  return keepWireBody(attachCustomerRef(target, ref, app), wire);
+}
+
 /** Builds a client `Team`. */
 export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
   const ref = { type: "team", id: wire.id } as const;
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       displayName: wire.display_name,
@@ -154,7 +161,8 @@ export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
 export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTeam {
   const ctx = host.server!;
   const ref = { type: "team", id: wire.id } as const;
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       displayName: wire.display_name,
@@ -200,7 +208,8 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
     });
     return list.items.map((t) => createTeam(host, t));
   };
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       ...userFields(wire),
@@ -249,7 +258,8 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
     });
     return list.items.map((t) => createServerTeam(host, t));
   };
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       ...userFields(wire),
