@@ -3,7 +3,8 @@
 // - initial: every module the snippet reaches through static imports, in one file: what the page
 //   must load before it runs (an app bundler such as Vite/Rollup or webpack puts exactly these in the
 //   entry chunk and moves modules reached only through `import()` to chunks fetched on first use);
-// - total: everything, `import()` targets included, in one file: every byte the SDK can bring.
+// - total: everything, `import()` targets included, in one file (imported statically): every byte
+//   the SDK can bring.
 // (esbuild's own code splitting is not used: it would also split the modules an entry shares with
 // its lazy chunks into a chunk of their own, which the bundlers apps use do not do.)
 import { build } from "esbuild";
@@ -24,20 +25,31 @@ export const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
  * the initial one, `meta` its esbuild metafile (for `--verbose`).
  */
 export async function measureBundle({ contents, resolveDir = root, loader = "ts", external = [] }) {
-  const bundle = async (initialOnly) => {
+  // `initialModules`: absolute paths of the modules a dynamic import may take from the initial
+  // bundle (undefined: every dynamic import is bundled, the total).
+  const bundle = async (initialModules, lazyModules = []) => {
+    // The lazy modules are imported statically too for the total: one file, as if nothing were lazy.
+    const extra = lazyModules.map((file, i) => `export * as __lazy${i} from ${JSON.stringify(file)};`).join("\n");
     const result = await build({
-      stdin: { contents, resolveDir, loader },
-      plugins: initialOnly
+      stdin: { contents: `${contents}\n${extra}`, resolveDir, loader },
+      plugins: initialModules
         ? [
             {
               name: "leave-lazy-out",
               setup(b) {
-                // Whatever is loaded through `import()` is not part of the initial bundle.
-                b.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+                b.onResolve({ filter: /.*/ }, async (args) => {
+                  if (args.kind !== "dynamic-import" || args.pluginData === "leave-lazy-out") return undefined;
+                  const resolved = await b.resolve(args.path, { kind: "import-statement", resolveDir: args.resolveDir, importer: args.importer, pluginData: "leave-lazy-out" });
+                  // A module the page loads anyway is no lazy chunk: an app bundler keeps it (its
+                  // whole namespace, as `import()` hands it out) in the initial chunk.
+                  if (resolved.errors.length === 0 && initialModules.has(resolved.path)) return resolved;
+                  return { path: args.path, external: true };
+                });
               },
             },
           ]
         : [],
+      absWorkingDir: root,
       bundle: true,
       minify: true,
       format: "esm",
@@ -52,10 +64,18 @@ export async function measureBundle({ contents, resolveDir = root, loader = "ts"
       define: { "process.env.NODE_ENV": '"production"' },
     });
     const code = result.outputFiles[0].contents;
-    return { gzip: gzipSync(code, { level: 9 }).length, min: code.length, meta: result.metafile };
+    const modules = new Set(Object.keys(result.metafile.inputs).map((file) => path.resolve(root, file)));
+    return { gzip: gzipSync(code, { level: 9 }).length, min: code.length, meta: result.metafile, modules };
   };
-  const initial = await bundle(true);
-  const total = await bundle(false);
+  // Grow the initial set until it holds still: a namespace taken in may reach more modules.
+  let initial = await bundle(new Set());
+  for (let size = 0; initial.modules.size !== size; ) {
+    size = initial.modules.size;
+    initial = await bundle(initial.modules);
+  }
+  // Everything: whatever `import()` reaches, without esbuild's wrappers for lazily evaluated modules.
+  const reached = await bundle(undefined);
+  const total = await bundle(undefined, [...reached.modules].filter((file) => !initial.modules.has(file) && /\.[cm]?[jt]sx?$/.test(file)));
   return { initial: initial.gzip, total: total.gzip, min: initial.min, meta: initial.meta, totalMeta: total.meta };
 }
 

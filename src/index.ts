@@ -7,16 +7,14 @@ export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod
 export type { Customer, ServerCustomer } from "./core/customer.js";
 export type { CustomerRef, CustomerSelector } from "./core/api-context.js";
 export type { Item, ServerItem } from "./core/item.js";
+export type { InlineProduct, CheckoutOptions, ServerCheckoutOptions } from "./core/checkout.js";
 export type {
   CustomerProduct,
   CustomerProductsList,
   CustomerInvoice,
   CustomerInvoicesList,
   CustomerBilling,
-  InlineProduct,
   ListOptions,
-  CheckoutOptions,
-  ServerCheckoutOptions,
   GrantProductOptions,
   SwitchSubscriptionOptions,
   CancelSubscriptionOptions,

@@ -7,7 +7,6 @@ import {
   refuseBrowser,
   requireSession,
   resolveUser,
-  signOutSession,
   type AppCore,
   type GetUserOptions,
   type StackClientAppOptions,
@@ -15,11 +14,13 @@ import {
 import { apiPath, customerRefFrom, requireId, requireOptions, requireText, type CustomerSelector } from "../core/api-context.js";
 import { isStackPaymentsError, invalidArgument } from "../core/errors.js";
 import { createServerItem, fetchItem, type ServerItem } from "../core/item.js";
-import { cancelSubscription, createCheckoutUrl, grantProduct, type GrantProductOptions, type ServerCheckoutOptions } from "../core/products.js";
+import { createCheckoutUrl, type ServerCheckoutOptions } from "../core/checkout.js";
+import { loadProducts } from "../core/customer.js";
+import type { GrantProductOptions } from "../core/products.js";
 import { serverTeamShape, serverUserShape } from "../core/wire-shapes.js";
 import type { CallOptions } from "../core/transport.js";
 import { createServerTeam, createServerUser, type ServerTeam, type ServerUser, type UserHost } from "../core/users.js";
-import { StackAppBase, type SessionCancelOptions } from "./stack-app-base.js";
+import { StackAppBase, loadSignIn, type SessionCancelOptions } from "./stack-app-base.js";
 
 /** Constructor options of `StackServerApp`: the client options plus the secret server key. */
 export interface StackServerAppOptions extends StackClientAppOptions {
@@ -101,7 +102,7 @@ export class StackServerApp extends StackAppBase {
     const options = arg;
     const session = requireSession(this.#core.sessionFor(options.tokenStore));
     const wire = await resolveUser(this.#core, session, "server", serverUserShape, options);
-    return wire && createServerUser({ ...this.#host(), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
+    return wire && createServerUser({ ...this.#host(), signOut: async (c) => (await loadSignIn()).signOutSession(this.#core, session, c) }, wire);
   }
 
   /** Creates a user (`POST /users`); every option may be left out, the whole argument too. */
@@ -150,7 +151,7 @@ export class StackServerApp extends StackAppBase {
   async grantProduct(options: CustomerSelector & GrantProductOptions, callOptions?: CallOptions): Promise<void> {
     const ref = customerRefFrom(options);
     const { productId, product, quantity } = options as { productId?: string; product?: unknown; quantity?: number };
-    return grantProduct(this.#core.appContext, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
+    return (await loadProducts()).grantProduct(this.#core.appContext, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
   }
 
   /** A hosted-checkout URL for any customer, custom ones included. */
@@ -170,6 +171,7 @@ export class StackServerApp extends StackAppBase {
     if (o.userId === undefined && o.teamId === undefined && o.customCustomerId === undefined) {
       return this.cancelSessionSubscription(options as SessionCancelOptions, callOptions);
     }
-    return cancelSubscription(this.#core.appContext, customerRefFrom(options), options as { productId: string; subscriptionId?: string }, callOptions);
+    const ref = customerRefFrom(options);
+    return (await loadProducts()).cancelSubscription(this.#core.appContext, ref, options as { productId: string; subscriptionId?: string }, callOptions);
   }
 }

@@ -3,25 +3,21 @@
  * bus, the app's own session (sign-out, tokens, changes), the payments reads that differ only in
  * access type, the live event stream, and cancelling a subscription of the signed-in user.
  */
-import { fetchMe, requireSession, signOutSession, type AppCore } from "../core/app-core.js";
-import { apiPath, customerRefFrom, requireCustomerType, requireId, requireOptions, type CustomerRef } from "../core/api-context.js";
-import { StackPaymentsError } from "../core/errors.js";
+import { requireSession, type AppCore } from "../core/app-core.js";
+import { apiPath, customerRefFrom, requireCustomerType, requireId } from "../core/api-context.js";
 import type { LiveBus } from "../core/live/bus.js";
-import { cancelSubscription, listInvoices, listProducts, type CustomerInvoicesList, type CustomerProductsList, type ListOptions } from "../core/products.js";
-import type { CustomerSelector } from "../core/customer.js";
+import type { CustomerInvoicesList, CustomerProductsList, ListOptions, SessionCancelOptions } from "../core/products.js";
+import { loadProducts, type CustomerSelector } from "../core/customer.js";
 import type { CustomerType } from "../core/schemas/common.js";
 import type { CallOptions } from "../core/transport.js";
-import { clientUserShape } from "../core/wire-shapes.js";
+
+export type { SessionCancelOptions } from "../core/products.js";
 
 /** Options of the app-level `listInvoices`: a user or a team (invoices belong to subscriptions). */
 export type InvoicesOptions = ({ userId: string; teamId?: undefined } | { teamId: string; userId?: undefined }) & ListOptions;
 
-/** Options of `cancelSubscription` for the signed-in user, or for one of their teams with `teamId`. */
-export interface SessionCancelOptions {
-  productId: string;
-  subscriptionId?: string | undefined;
-  teamId?: string | undefined;
-}
+/** Signing in with a password and signing out, loaded on first use (see sign-in.ts). */
+export const loadSignIn = () => import("../core/sign-in.js");
 
 /**
  * The base of both app classes. Not exported from the package: construct `StackClientApp` or
@@ -48,8 +44,9 @@ export abstract class StackAppBase {
   }
 
   /** Signs the app's own session out (server side too) and forgets its tokens. */
-  signOut(options?: CallOptions): Promise<void> {
-    return signOutSession(this.#core, requireSession(this.#core.session), options);
+  async signOut(options?: CallOptions): Promise<void> {
+    const session = requireSession(this.#core.session);
+    return (await loadSignIn()).signOutSession(this.#core, session, options);
   }
 
   /** The current access token of the app's session (refreshed if needed), or null when nobody is signed in. */
@@ -68,13 +65,13 @@ export abstract class StackAppBase {
   /** A customer's owned products (array with `nextCursor`); a server app sees server-only products too. */
   async listProducts(options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
     const ref = customerRefFrom(options);
-    return listProducts(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listProducts(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
   }
 
   /** A user's or team's invoices. */
   async listInvoices(options: InvoicesOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
     const ref = customerRefFrom(options);
-    return listInvoices(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listInvoices(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
   }
 
   /**
@@ -104,18 +101,6 @@ export abstract class StackAppBase {
    * when nobody is signed in and no team is given.
    */
   protected async cancelSessionSubscription(options: SessionCancelOptions, callOptions: CallOptions | undefined): Promise<void> {
-    requireOptions(options, "{ productId, subscriptionId?, teamId? }");
-    // Every argument is checked before the first request (the one for the user included).
-    requireId("productId", options.productId);
-    if (options.subscriptionId !== undefined) requireId("subscriptionId", options.subscriptionId);
-    const session = requireSession(this.#core.session);
-    let ref: CustomerRef;
-    if (options.teamId !== undefined) ref = { type: "team", id: requireId("teamId", options.teamId) };
-    else {
-      const user = await fetchMe(this.#core, session, "client", clientUserShape, callOptions);
-      if (!user) throw new StackPaymentsError({ code: "USER_AUTHENTICATION_REQUIRED", status: 401, message: "User authentication required for this endpoint." });
-      ref = { type: "user", id: user.id };
-    }
-    await cancelSubscription(this.#core.clientContext, ref, options, callOptions);
+    return (await loadProducts()).cancelSessionSubscription(this.#core, options, callOptions);
   }
 }

@@ -245,22 +245,6 @@ export async function resolveUser<T extends ClientUserWire>(core: AppCore, sessi
   return wire;
 }
 
-/**
- * Signs `session` out: `DELETE /auth/sessions/current` (body `{}`) when a usable
- * access token exists after any refresh, ignoring "already gone" answers, then forgets the tokens.
- */
-export async function signOutSession(core: AppCore, session: Session, options: CallOptions | undefined): Promise<void> {
-  if ((await session.getTokens(options)).accessToken) {
-    try {
-      await core.contextFor(session, "client").call({ method: "DELETE", path: apiPath`/auth/sessions/current`, body: {}, schema: successResponseShape, options });
-    } catch (error) {
-      // Already gone on the server: signing out locally is all that is left to do.
-      if (!isStackPaymentsError(error, "REFRESH_TOKEN_ERROR") && !isStackPaymentsError(error, "INVALID_ACCESS_TOKEN")) throw error;
-    }
-  }
-  await session.set({ accessToken: null, refreshToken: null });
-}
-
 /** Signs up an anonymous user and stores the tokens in `session`. */
 export async function signUpAnonymously(core: AppCore, session: Session, callOptions: CallOptions | undefined): Promise<void> {
   const tokens = await core.contextFor(null, "client").call({

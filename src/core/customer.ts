@@ -11,26 +11,22 @@ import type { CallOptions } from "./transport.js";
 import { requireId, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { Item, ServerItem } from "./item.js";
 import { createServerItem, fetchItem, toItem } from "./item.js";
+import { createCheckoutUrl, type CheckoutOptions, type ServerCheckoutOptions } from "./checkout.js";
 import type {
   CancelSubscriptionOptions,
-  CheckoutOptions,
   CustomerBilling,
   CustomerInvoicesList,
   CustomerProductsList,
   GrantProductOptions,
   ListOptions,
-  ServerCheckoutOptions,
   SwitchSubscriptionOptions,
 } from "./products.js";
-import {
-  cancelSubscription,
-  createCheckoutUrl,
-  getBilling,
-  grantProduct,
-  listInvoices,
-  listProducts,
-  switchSubscription,
-} from "./products.js";
+
+/**
+ * The product operations other than checkout, loaded on first use: a page that reads items and
+ * starts checkouts never downloads them (a bundler puts products.ts in a chunk of its own).
+ */
+export const loadProducts = () => import("./products.js");
 
 // The customer reference and selector live in api-context.ts (the module every call builds on);
 // they are re-exported here, where readers of customers look for them.
@@ -87,11 +83,11 @@ export function clientCustomerMethods(ctx: ApiContext, ref: CustomerRef, project
       return url;
     },
     getItem: async (itemId, c) => toItem(await fetchItem(ctx, ref, requireId("itemId", itemId), c)),
-    listProducts: (o, c) => listProducts(ctx, ref, o, c),
-    listInvoices: (o, c) => listInvoices(ctx, ref, o, c),
-    getBilling: (c) => getBilling(ctx, ref, c),
-    switchSubscription: (o, c) => switchSubscription(ctx, ref, o, c),
-    cancelSubscription: (o, c) => cancelSubscription(ctx, ref, o, c),
+    listProducts: async (o, c) => (await loadProducts()).listProducts(ctx, ref, o, c),
+    listInvoices: async (o, c) => (await loadProducts()).listInvoices(ctx, ref, o, c),
+    getBilling: async (c) => (await loadProducts()).getBilling(ctx, ref, c),
+    switchSubscription: async (o, c) => (await loadProducts()).switchSubscription(ctx, ref, o, c),
+    cancelSubscription: async (o, c) => (await loadProducts()).cancelSubscription(ctx, ref, o, c),
   };
 }
 
@@ -104,6 +100,6 @@ export function serverCustomerMethods(ctx: ApiContext, ref: CustomerRef): Omit<S
       requireId("itemId", itemId);
       return createServerItem(ctx, ref, itemId, await fetchItem(ctx, ref, itemId, c));
     },
-    grantProduct: (o, c) => grantProduct(ctx, ref, o, c),
+    grantProduct: async (o, c) => (await loadProducts()).grantProduct(ctx, ref, o, c),
   };
 }

@@ -1,49 +1,20 @@
 /**
- * Users and teams as payments customers: the objects `getUser`, `getTeam`, `listTeams` return,
- * built from the client and server views of users and teams the API answers with.
+ * Users as payments customers: the objects `getUser` returns, built from the client and server
+ * views of a user. Teams are in teams.ts; a user's team operations load on first use.
  */
-import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
-import {
-  clientTeamShape,
-  clientUserShape,
-  createSessionResponseShape,
-  serverTeamShape,
-  serverTeamsListResponseShape,
-  teamMembershipResponseShape,
-  teamsListResponseShape,
-} from "./wire-shapes.js";
-import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
+import type { ClientUserWire, ServerUserWire } from "./schemas/auth.js";
+import { createSessionResponseShape } from "./wire-shapes.js";
+import { apiPath, requireCount, requireId, requireOptions } from "./api-context.js";
 import type { Customer, ServerCustomer } from "./customer.js";
-import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods, type CustomerRef } from "./customer.js";
+import { clientCustomerMethods, serverCustomerMethods } from "./customer.js";
 import { invalidArgument } from "./errors.js";
-import { keepWireBody } from "./wire-body.js";
+import { attachWire, createServerTeam, createTeam, projectOf, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 import type { CallOptions } from "./transport.js";
 
-/** A team as a client sees it (a payments customer when the user administers it). */
-export interface Team extends Customer {
-  readonly displayName: string;
-  readonly profileImageUrl: string | null;
-  readonly clientMetadata: unknown;
-  readonly clientReadOnlyMetadata: unknown;
-}
+export { createServerTeam, createTeam, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 
-/** A team as a server sees it. */
-export interface ServerTeam extends ServerCustomer {
-  readonly displayName: string;
-  readonly profileImageUrl: string | null;
-  readonly clientMetadata: unknown;
-  readonly clientReadOnlyMetadata: unknown;
-  readonly serverMetadata: unknown;
-  readonly createdAt: Date;
-  /** Adds a user as a member (default member permissions). */
-  addUser(userId: string, callOptions?: CallOptions): Promise<void>;
-}
-
-/** Options of `createTeam`. */
-export interface CreateTeamOptions {
-  displayName: string;
-  profileImageUrl?: string | null | undefined;
-}
+/** A user's team operations (list, create), loaded on first use. */
+const teamOperations = () => import("./team-operations.js");
 
 interface UserFields {
   readonly displayName: string | null;
@@ -104,19 +75,6 @@ export interface CreateSessionOptions {
   isImpersonation?: boolean | undefined;
 }
 
-/** What user/team objects need from their app beyond the payments context. */
-export interface UserHost {
-  /** The app instance (exposed non-enumerably as `app`). */
-  app: unknown;
-  /** Client context (session-bound) and server context (project-bound; absent in client apps). */
-  client: ApiContext;
-  server?: ApiContext | undefined;
-  signOut?: (callOptions?: CallOptions) => Promise<void>;
-}
-
-/** The project of the host's app (customers note pending checkouts under it). */
-const projectOf = (host: UserHost) => (host.app as { projectId?: string } | null)?.projectId;
-
 function userFields(wire: ClientUserWire): UserFields {
   return {
     displayName: wire.display_name,
@@ -134,80 +92,11 @@ function userFields(wire: ClientUserWire): UserFields {
   };
 }
 
-/** A customer object with its hidden customer reference and app, made from `wire` (kept beside it, see wire-body.ts). */
-function attachWire<T extends object>(wire: object, target: T, ref: CustomerRef, app: unknown): T {
-  return keepWireBody(attachCustomerRef(target, ref, app), wire);
-}
-
-/** Builds a client `Team`. */
-export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
-  const ref = { type: "team", id: wire.id } as const;
-  return attachWire(
-    wire,
-    {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
-      ...clientCustomerMethods(host.client, ref, projectOf(host)),
-    } as Team,
-    ref,
-    host.app,
-  );
-}
-
-/** Builds a `ServerTeam`. */
-export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTeam {
-  const ctx = host.server!;
-  const ref = { type: "team", id: wire.id } as const;
-  return attachWire(
-    wire,
-    {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
-      serverMetadata: wire.server_metadata,
-      createdAt: new Date(wire.created_at_millis),
-      ...serverCustomerMethods(ctx, ref),
-      addUser: async (userId: string, c?: CallOptions) => {
-        await ctx.call({
-          method: "POST",
-          path: apiPath`/team-memberships/${wire.id}/${requireId("userId", userId)}`,
-          body: {},
-          schema: teamMembershipResponseShape,
-          options: c,
-        });
-      },
-    } as ServerTeam,
-    ref,
-    host.app,
-  );
-}
-
-function teamBody(options: CreateTeamOptions, creator: string): Record<string, unknown> {
-  requireOptions(options, "{ displayName }");
-  const body: Record<string, unknown> = { display_name: requireText("displayName", options.displayName), creator_user_id: creator };
-  if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
-  return body;
-}
-
 /** Builds the client's `CurrentUser` from `GET /users/me`. */
 export function createCurrentUser(host: UserHost, wire: ClientUserWire): CurrentUser {
   const ctx = host.client;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.call({
-      method: "GET",
-      path: apiPath`/teams`,
-      query: { user_id: "me" },
-      schema: teamsListResponseShape,
-      options: c,
-    });
-    return list.items.map((t) => createTeam(host, t));
-  };
+  const listTeams = async (c?: CallOptions) => (await teamOperations()).listClientTeams(host, c);
   return attachWire(
     wire,
     {
@@ -220,23 +109,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
         requireId("teamId", teamId);
         return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
       },
-      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.call({
-          method: "POST",
-          path: apiPath`/teams`,
-          body: teamBody(options, "me"),
-          schema: clientTeamShape,
-          options: c,
-        });
-        await ctx.call({
-          method: "PATCH",
-          path: apiPath`/users/me`,
-          body: { selected_team_id: team.id },
-          schema: clientUserShape,
-          options: c,
-        });
-        return createTeam(host, team);
-      },
+      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createClientTeam(host, options, c),
       signOut: (c?: CallOptions) => host.signOut!(c),
     } as CurrentUser,
     ref,
@@ -248,16 +121,7 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
 export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUser {
   const ctx = host.server!;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.call({
-      method: "GET",
-      path: apiPath`/teams`,
-      query: { user_id: wire.id },
-      schema: serverTeamsListResponseShape,
-      options: c,
-    });
-    return list.items.map((t) => createServerTeam(host, t));
-  };
+  const listTeams = async (c?: CallOptions) => (await teamOperations()).listServerTeams(host, wire.id, c);
   return attachWire(
     wire,
     {
@@ -274,16 +138,7 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
         requireId("teamId", teamId);
         return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
       },
-      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.call({
-          method: "POST",
-          path: apiPath`/teams`,
-          body: teamBody(options, wire.id),
-          schema: serverTeamShape,
-          options: c,
-        });
-        return createServerTeam(host, team);
-      },
+      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createServerTeamOf(host, wire.id, options, c),
       ...(host.signOut && { signOut: host.signOut }),
       createSession: async (options?: CreateSessionOptions, c?: CallOptions) => {
         const body: Record<string, unknown> = { user_id: wire.id };
