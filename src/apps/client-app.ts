@@ -63,7 +63,7 @@ export class StackClientApp extends StackAppBase {
 
   async #credential(kind: "sign-in" | "sign-up", options: CredentialOptions, after: string): Promise<Result<undefined>> {
     // Loaded on first use: most pages never sign anyone in with a password.
-    return (await import("../core/sign-in.js")).signInWithPassword(this.#core, kind, options, after);
+    return (await loadSignIn()).signInWithPassword(this.#core, kind, options, after);
   }
 
   /** A customer's item, by `{ itemId, userId | teamId | customCustomerId }`. */

@@ -12,6 +12,7 @@ import {
   type StackClientAppOptions,
 } from "../core/app-core.js";
 import { apiPath, customerRefFrom, requireId, requireOptions, requireText, type CustomerSelector } from "../core/api-context.js";
+import { readSecretServerKeyEnv } from "../core/env.js";
 import { isStackPaymentsError, invalidArgument } from "../core/errors.js";
 import { createServerItem, fetchItem, type ServerItem } from "../core/item.js";
 import { createCheckoutUrl, type ServerCheckoutOptions } from "../core/checkout.js";
@@ -74,7 +75,7 @@ export class StackServerApp extends StackAppBase {
 
   constructor(options: StackServerAppOptions = {}) {
     refuseBrowser();
-    const core = createAppCore(options, "server");
+    const core = createAppCore({ ...options, secretServerKey: options.secretServerKey ?? readSecretServerKeyEnv() }, "server");
     super(core);
     this.#core = core;
   }

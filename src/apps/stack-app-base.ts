@@ -4,8 +4,9 @@
  * access type, the live event stream, and cancelling a subscription of the signed-in user.
  */
 import { requireSession, type AppCore } from "../core/app-core.js";
-import { apiPath, customerRefFrom, requireCustomerType, requireId } from "../core/api-context.js";
+import { NO_TOKENS } from "../core/http/build-request.js";
 import type { LiveBus } from "../core/live/bus.js";
+import { loadOnFirstUse } from "../core/load-on-first-use.js";
 import type { CustomerInvoicesList, CustomerProductsList, ListOptions, SessionCancelOptions } from "../core/products.js";
 import { loadProducts, type CustomerSelector } from "../core/customer.js";
 import type { CustomerType } from "../core/schemas/common.js";
@@ -16,8 +17,11 @@ export type { SessionCancelOptions } from "../core/products.js";
 /** Options of the app-level `listInvoices`: a user or a team (invoices belong to subscriptions). */
 export type InvoicesOptions = ({ userId: string; teamId?: undefined } | { teamId: string; userId?: undefined }) & ListOptions;
 
+/** Opening a live event stream, loaded with the live channel, its only user. */
+const loadLiveEventStream = loadOnFirstUse(() => import("../core/live/open-live-event-stream.js"), "live event stream");
+
 /** Signing in with a password and signing out, loaded on first use (see sign-in.ts). */
-export const loadSignIn = () => import("../core/sign-in.js");
+export const loadSignIn = loadOnFirstUse(() => import("../core/sign-in.js"), "sign-in and sign-out");
 
 /**
  * The base of both app classes. Not exported from the package: construct `StackClientApp` or
@@ -57,21 +61,18 @@ export abstract class StackAppBase {
 
   /** `{ "x-stack-auth": JSON }` for your own backend's `getUser({ tokenStore: request })`. */
   async getAuthHeaders(options?: CallOptions): Promise<{ "x-stack-auth": string }> {
-    const session = this.#core.session;
-    const tokens = session ? await session.getTokens(options) : { accessToken: null, refreshToken: null };
-    return { "x-stack-auth": JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }) };
+    const { accessToken, refreshToken } = (await this.#core.session?.getTokens(options)) ?? NO_TOKENS;
+    return { "x-stack-auth": JSON.stringify({ accessToken, refreshToken }) };
   }
 
   /** A customer's owned products (array with `nextCursor`); a server app sees server-only products too. */
   async listProducts(options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
-    const ref = customerRefFrom(options);
-    return (await loadProducts()).listProducts(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listCustomerPage("products", this.#core.appContext, options, callOptions);
   }
 
   /** A user's or team's invoices. */
   async listInvoices(options: InvoicesOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
-    const ref = customerRefFrom(options);
-    return (await loadProducts()).listInvoices(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listCustomerPage("invoices", this.#core.appContext, options, callOptions);
   }
 
   /**
@@ -79,9 +80,7 @@ export abstract class StackAppBase {
    * emulator extension) with this app's credentials; the raw response, for the live channel.
    */
   async openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
-    const type = requireCustomerType(customer.type);
-    const id = requireId("customerId", customer.id);
-    return this.#core.appContext.openStream({ path: apiPath`/payments/events/${type}/${id}`, query: { last_event_id: init.lastEventId } }, init.signal);
+    return (await loadLiveEventStream()).openLiveEventStream(this.#core.appContext, customer, init);
   }
 
   /** A string that changes whenever the app's own session changes; use it to scope caches. */

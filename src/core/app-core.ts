@@ -4,9 +4,9 @@
  * (written down in `docs/wire-contract.md`).
  */
 import { StackPaymentsError, isStackPaymentsError } from "./errors.js";
-import { importOptional, isBrowserLike, readEnvDefaults } from "./env.js";
+import { isBrowserLike, readEnvDefaults } from "./env.js";
 import { createLiveBus, type LiveBus } from "./live/bus.js";
-import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from "./session.js";
+import { Session, createTokenStore, isRequestLike, loadServerStores, type TokenStoreInit } from "./session.js";
 import { createTransport, type AccessType, type CallOptions, type RetryOptions, type TransportHooks } from "./transport.js";
 import { apiPath, createApiContext, type ApiContext } from "./api-context.js";
 import type { ClientUserWire } from "./schemas/auth.js";
@@ -135,7 +135,8 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
       throw configurationError("STACK_EXTRA_REQUEST_HEADERS is not valid JSON.");
     }
   }
-  const secretServerKey = kind === "server" ? (options.secretServerKey ?? env.secretServerKey) : undefined;
+  // The server app fills in the environment's key itself (so client bundles never read it).
+  const secretServerKey = kind === "server" ? options.secretServerKey : undefined;
   const transport = createTransport({
     baseUrl,
     projectId,
@@ -187,7 +188,7 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
 export function refuseSecretKey(options: object): void {
   if ("secretServerKey" in options && (options as { secretServerKey?: unknown }).secretServerKey !== undefined) {
     throw configurationError(
-      "StackClientApp was given a secretServerKey. The secret server key must never be sent from a browser; use StackServerApp (from stack-payments/server) on your server instead.",
+      "StackClientApp was given a secretServerKey, which must never be sent from a browser: use StackServerApp (from stack-payments/server) on your server.",
     );
   }
 }
@@ -263,8 +264,7 @@ export async function signUpAnonymously(core: AppCore, session: Session, callOpt
  */
 export async function redirectTo(core: AppCore, url: string, why: string): Promise<never> {
   if (core.tokenStoreInit === "nextjs-cookie" && typeof document === "undefined") {
-    const mod = await importOptional<{ redirect(url: string): never }>("next/navigation.js");
-    mod.redirect(url); // throws NEXT_REDIRECT, which Next handles
+    await (await loadServerStores()).nextRedirect(url); // throws NEXT_REDIRECT, which Next handles
   }
   const method = core.redirectMethod;
   if (method === "window" && typeof window !== "undefined") {

@@ -6,12 +6,12 @@
  * properties, `customerRef` ({ type, id }) and `app` (the app that created it), so hooks can be
  * attached from `src/react` (e.g. `user.useItem`) without the core importing React.
  */
-import { recordPendingCheckout } from "./live/pending-checkout.js";
 import type { CallOptions } from "./transport.js";
 import { requireId, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { Item, ServerItem } from "./item.js";
 import { createServerItem, fetchItem, toItem } from "./item.js";
 import { createCheckoutUrl, type CheckoutOptions, type ServerCheckoutOptions } from "./checkout.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import type {
   CancelSubscriptionOptions,
   CustomerBilling,
@@ -26,7 +26,10 @@ import type {
  * The product operations other than checkout, loaded on first use: a page that reads items and
  * starts checkouts never downloads them (a bundler puts products.ts in a chunk of its own).
  */
-export const loadProducts = () => import("./products.js");
+export const loadProducts = loadOnFirstUse(() => import("./products.js"), "product operations");
+
+/** The note a checkout leaves for the page the buyer returns to (live/pending-checkout.ts), loaded when a checkout starts. */
+const loadPendingCheckout = loadOnFirstUse(() => import("./live/pending-checkout.js"), "checkout note");
 
 // The customer reference and selector live in api-context.ts (the module every call builds on);
 // they are re-exported here, where readers of customers look for them.
@@ -65,9 +68,8 @@ export interface ServerCustomer extends Omit<Customer, "getItem" | "createChecko
 
 /** Defines the non-enumerable `customerRef` and `app` properties on a customer object. */
 export function attachCustomerRef<T extends object>(target: T, ref: CustomerRef, app: unknown): T {
-  Object.defineProperty(target, "customerRef", { value: ref, enumerable: false });
-  Object.defineProperty(target, "app", { value: app, enumerable: false });
-  return target;
+  // Properties defined this way are non-enumerable, read-only and fixed.
+  return Object.defineProperties(target, { customerRef: { value: ref }, app: { value: app } });
 }
 
 /**
@@ -79,7 +81,13 @@ export function clientCustomerMethods(ctx: ApiContext, ref: CustomerRef, project
   return {
     createCheckoutUrl: async (o, c) => {
       const url = await createCheckoutUrl(ctx, ref, o, c);
-      if (projectId) recordPendingCheckout(projectId, { customerType: ref.type, customerId: ref.id, productId: o.productId });
+      // Best effort, as writing the note itself is: a checkout never fails for want of its note.
+      if (projectId) {
+        await loadPendingCheckout().then(
+          (m) => m.recordPendingCheckout(projectId, { customerType: ref.type, customerId: ref.id, productId: o.productId }),
+          () => {},
+        );
+      }
       return url;
     },
     getItem: async (itemId, c) => toItem(await fetchItem(ctx, ref, requireId("itemId", itemId), c)),

@@ -22,7 +22,7 @@ import { fetchMe, requireSession, type AppCore } from "./app-core.js";
 import { productBody, type InlineProduct } from "./checkout.js";
 import { keepWireBody } from "./wire-body.js";
 import { productsTopic } from "./live/bus.js";
-import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
+import { apiPath, customerRefFrom, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef, type CustomerSelector } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
 
 /** Options of `grantProduct`: a configured product id or an inline product, and a quantity (default 1). */
@@ -145,6 +145,18 @@ export async function listProducts(ctx: ApiContext, ref: CustomerRef, options?: 
   });
   if (options?.cursor === undefined && options?.limit === undefined) ctx.live.publish(productsTopic(ref.type, ref.id), wire);
   return keepWireBody(toProductsList(wire), wire);
+}
+
+/**
+ * An app's `listProducts` / `listInvoices`: the customer (`userId`, `teamId` or `customCustomerId`)
+ * and the page (`cursor`, `limit`) from one options object.
+ */
+export function listCustomerPage(kind: "products", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList>;
+export function listCustomerPage(kind: "invoices", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList>;
+export function listCustomerPage(kind: "products" | "invoices", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions) {
+  const ref = customerRefFrom(options);
+  const page = { cursor: options.cursor, limit: options.limit };
+  return kind === "products" ? listProducts(ctx, ref, page, callOptions) : listInvoices(ctx, ref, page, callOptions);
 }
 
 /** Tells live readers that this customer's products (and so possibly any of its items) changed. */

@@ -1,7 +1,8 @@
 /**
- * The token stores only a server needs, loaded on first use (session.ts imports this module
- * lazily, so browser bundles never carry it): a request's own tokens (`Authorization: Bearer
- * stackauth_…`, `x-stack-auth`, or its cookies), and Next.js server cookies (`next/headers`).
+ * What only a server needs of sessions, loaded on first use (session.ts imports this module lazily,
+ * so browser bundles never carry it): the token stores of a request's own tokens
+ * (`Authorization: Bearer stackauth_…`, `x-stack-auth`, or its cookies) and of Next.js server
+ * cookies (`next/headers`), and Next's own redirect (`next/navigation`).
  */
 import { invalidArgument } from "./errors.js";
 import { importOptional } from "./env.js";
@@ -85,4 +86,10 @@ export function readTokensFromRequest(request: RequestLike, projectId: string): 
   if (legacy) return tokensFromJson(legacy, "x-stack-auth");
   const cookie = getHeader(request, "cookie");
   return cookie ? readTokensFromCookies(parseCookieHeader(cookie), projectId) : NO_TOKENS;
+}
+
+/** Next.js's `redirect(url)` on a Next.js server: throws `NEXT_REDIRECT`, which Next turns into the navigation. */
+export async function nextRedirect(url: string): Promise<never> {
+  const mod = await importOptional<{ redirect(url: string): never }>("next/navigation.js");
+  return mod.redirect(url);
 }

@@ -3,6 +3,7 @@
  * use), and how an expired access token is replaced (single-flight refresh).
  */
 import { StackPaymentsError } from "./errors.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import type { CallOptions, SessionTokens, TransportSession } from "./transport.js";
 import { createBrowserCookieStore, createMemoryStore, isRequestLike, type TokenStore, type TokenStoreInit } from "./token-store.js";
 
@@ -24,9 +25,12 @@ type ServerStores = typeof import("./server-token-stores.js");
  * server cookies) are never used in a browser, so browser bundles load them only if asked. A store
  * that cannot be made (a malformed auth header) fails every read and write with that error.
  */
+/** What only a server needs of sessions (server-token-stores.ts), loaded on first use. */
+export const loadServerStores = loadOnFirstUse(() => import("./server-token-stores.js"), "server session support");
+
 function serverStore(make: (stores: ServerStores) => TokenStore): TokenStore {
   let store: Promise<TokenStore> | undefined;
-  const load = () => (store ??= import("./server-token-stores.js").then(make));
+  const load = () => (store ??= loadServerStores().then(make));
   return {
     read: async () => (await load()).read(),
     write: async (tokens) => (await load()).write(tokens),

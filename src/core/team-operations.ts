@@ -1,9 +1,9 @@
 /**
- * What one can do with a user's teams: list them and create one. Loaded on first use (users.ts):
+ * What one can do with a user's teams: list them, find one, create one. Loaded on first use (users.ts):
  * a page that shows a balance and starts a checkout never needs it.
  */
 import { clientTeamShape, clientUserShape, serverTeamShape, serverTeamsListResponseShape, teamsListResponseShape } from "./wire-shapes.js";
-import { apiPath, requireOptions, requireText } from "./api-context.js";
+import { apiPath, requireId, requireOptions, requireText } from "./api-context.js";
 import { createServerTeam, createTeam, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 import type { CallOptions } from "./transport.js";
 
@@ -24,6 +24,12 @@ export async function listClientTeams(host: UserHost, callOptions?: CallOptions)
     options: callOptions,
   });
   return list.items.map((t) => createTeam(host, t));
+}
+
+/** One of the signed-in user's teams, or null if the user is not a member. */
+export async function getClientTeam(host: UserHost, teamId: string, callOptions?: CallOptions): Promise<Team | null> {
+  requireId("teamId", teamId);
+  return (await listClientTeams(host, callOptions)).find((t) => t.id === teamId) ?? null;
 }
 
 /** Creates a team with the signed-in user as creator, and selects it. */
@@ -56,6 +62,12 @@ export async function listServerTeams(host: UserHost, userId: string, callOption
     options: callOptions,
   });
   return list.items.map((t) => createServerTeam(host, t));
+}
+
+/** One of the teams of user `userId`, or null if the user is not a member, with server access. */
+export async function getServerTeamOf(host: UserHost, userId: string, teamId: string, callOptions?: CallOptions): Promise<ServerTeam | null> {
+  requireId("teamId", teamId);
+  return (await listServerTeams(host, userId, callOptions)).find((t) => t.id === teamId) ?? null;
 }
 
 /** Creates a team with user `userId` as creator, with server access. */

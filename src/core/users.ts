@@ -8,13 +8,14 @@ import { apiPath, requireCount, requireId, requireOptions } from "./api-context.
 import type { Customer, ServerCustomer } from "./customer.js";
 import { clientCustomerMethods, serverCustomerMethods } from "./customer.js";
 import { invalidArgument } from "./errors.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import { attachWire, createServerTeam, createTeam, projectOf, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 import type { CallOptions } from "./transport.js";
 
 export { createServerTeam, createTeam, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 
 /** A user's team operations (list, create), loaded on first use. */
-const teamOperations = () => import("./team-operations.js");
+const teamOperations = loadOnFirstUse(() => import("./team-operations.js"), "team operations");
 
 interface UserFields {
   readonly displayName: string | null;
@@ -96,7 +97,6 @@ function userFields(wire: ClientUserWire): UserFields {
 export function createCurrentUser(host: UserHost, wire: ClientUserWire): CurrentUser {
   const ctx = host.client;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => (await teamOperations()).listClientTeams(host, c);
   return attachWire(
     wire,
     {
@@ -104,11 +104,8 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
       ...userFields(wire),
       selectedTeam: wire.selected_team ? createTeam(host, wire.selected_team) : null,
       ...clientCustomerMethods(ctx, ref, projectOf(host)),
-      listTeams,
-      getTeam: async (teamId: string, c?: CallOptions) => {
-        requireId("teamId", teamId);
-        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
-      },
+      listTeams: async (c?: CallOptions) => (await teamOperations()).listClientTeams(host, c),
+      getTeam: async (teamId: string, c?: CallOptions) => (await teamOperations()).getClientTeam(host, teamId, c),
       createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createClientTeam(host, options, c),
       signOut: (c?: CallOptions) => host.signOut!(c),
     } as CurrentUser,
@@ -121,7 +118,6 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
 export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUser {
   const ctx = host.server!;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => (await teamOperations()).listServerTeams(host, wire.id, c);
   return attachWire(
     wire,
     {
@@ -133,11 +129,8 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
       lastActiveAt: new Date(wire.last_active_at_millis),
       countryCode: wire.country_code,
       ...serverCustomerMethods(ctx, ref),
-      listTeams,
-      getTeam: async (teamId: string, c?: CallOptions) => {
-        requireId("teamId", teamId);
-        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
-      },
+      listTeams: async (c?: CallOptions) => (await teamOperations()).listServerTeams(host, wire.id, c),
+      getTeam: async (teamId: string, c?: CallOptions) => (await teamOperations()).getServerTeamOf(host, wire.id, teamId, c),
       createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createServerTeamOf(host, wire.id, options, c),
       ...(host.signOut && { signOut: host.signOut }),
       createSession: async (options?: CreateSessionOptions, c?: CallOptions) => {
