@@ -7,7 +7,7 @@ export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod
 export type { Customer, ServerCustomer } from "./core/customer.js";
 export type { CustomerRef, CustomerSelector } from "./core/api-context.js";
 export type { Item, ServerItem } from "./core/item.js";
-export type { InlineProduct, CheckoutOptions, ServerCheckoutOptions } from "./core/checkout.js";
+export type { InlineProduct, CheckoutOptions, ServerCheckoutOptions, GrantProductOptions } from "./core/checkout.js";
 export type {
   CustomerProduct,
   CustomerProductsList,
@@ -15,7 +15,6 @@ export type {
   CustomerInvoicesList,
   CustomerBilling,
   ListOptions,
-  GrantProductOptions,
   SwitchSubscriptionOptions,
   CancelSubscriptionOptions,
 } from "./core/products.js";

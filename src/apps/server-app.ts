@@ -15,9 +15,8 @@ import { apiPath, customerRefFrom, requireId, requireOptions, requireText, type 
 import { readSecretServerKeyEnv } from "../core/env.js";
 import { isStackPaymentsError, invalidArgument } from "../core/errors.js";
 import { createServerItem, fetchItem, type ServerItem } from "../core/item.js";
-import { createCheckoutUrl, type ServerCheckoutOptions } from "../core/checkout.js";
+import { createCheckoutUrl, grantProduct, type GrantProductOptions, type ServerCheckoutOptions } from "../core/checkout.js";
 import { loadProducts } from "../core/customer.js";
-import type { GrantProductOptions } from "../core/products.js";
 import { serverTeamShape, serverUserShape } from "../core/wire-shapes.js";
 import type { CallOptions } from "../core/transport.js";
 import { createServerTeam, createServerUser, type ServerTeam, type ServerUser, type UserHost } from "../core/users.js";
@@ -152,7 +151,7 @@ export class StackServerApp extends StackAppBase {
   async grantProduct(options: CustomerSelector & GrantProductOptions, callOptions?: CallOptions): Promise<void> {
     const ref = customerRefFrom(options);
     const { productId, product, quantity } = options as { productId?: string; product?: unknown; quantity?: number };
-    return (await loadProducts()).grantProduct(this.#core.appContext, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
+    return grantProduct(this.#core.appContext, ref, { productId, product, quantity } as GrantProductOptions, callOptions);
   }
 
   /** A hosted-checkout URL for any customer, custom ones included. */

@@ -1,12 +1,13 @@
 /**
- * Starting a checkout: `createCheckoutUrl` and its options. Kept apart from the other product
- * operations (products.ts), which a page loads on first use: starting a checkout is what a page
- * does from its first render.
+ * Starting a checkout (`createCheckoutUrl`) and granting a product without one (`grantProduct`,
+ * server only), with their options. Kept apart from the other product operations (products.ts),
+ * which a page loads on first use: starting a checkout is what a page does from its first render.
  */
 import type { InlineProductInput } from "./schemas/payments.js";
-import { createPurchaseUrlResponseShape } from "./wire-shapes.js";
+import { createPurchaseUrlResponseShape, grantProductResponseShape } from "./wire-shapes.js";
+import { productsTopic } from "./live/bus.js";
 import { invalidArgument } from "./errors.js";
-import { apiPath, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
+import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
 
 /** An inline product definition (snake_case, exactly as the REST API takes it). Server only. */
@@ -47,4 +48,31 @@ export async function createCheckoutUrl(ctx: ApiContext, ref: CustomerRef, optio
     options: callOptions,
   });
   return wire.url;
+}
+
+/** Options of `grantProduct`: a configured product id or an inline product, and a quantity (default 1). */
+export type GrantProductOptions =
+  | { productId: string; product?: undefined; quantity?: number | undefined }
+  | { product: InlineProduct; productId?: undefined; quantity?: number | undefined };
+
+/** Tells live readers that this customer's products (and so possibly any of its items) changed. */
+export function publishProductsChanged(ctx: ApiContext, ref: CustomerRef): void {
+  ctx.live.publish(productsTopic(ref.type, ref.id), undefined);
+  const prefix = `item:${ref.type}:${ref.id}:`;
+  for (const topic of ctx.live.topics()) if (topic.startsWith(prefix)) ctx.live.publish(topic, undefined);
+}
+
+/** POST grant (server only). */
+export async function grantProduct(ctx: ApiContext, ref: CustomerRef, options: GrantProductOptions, callOptions?: CallOptions): Promise<void> {
+  requireOptions(options, "{ productId } or { product }");
+  const body = productBody(options, true);
+  if (options.quantity !== undefined) body.quantity = requireCount("quantity", options.quantity, 1);
+  await ctx.call({
+    method: "POST",
+    path: apiPath`/payments/products/${ref.type}/${ref.id}`,
+    body,
+    schema: grantProductResponseShape,
+    options: callOptions,
+  });
+  publishProductsChanged(ctx, ref);
 }

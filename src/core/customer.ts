@@ -10,14 +10,13 @@ import type { CallOptions } from "./transport.js";
 import { requireId, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { Item, ServerItem } from "./item.js";
 import { createServerItem, fetchItem, toItem } from "./item.js";
-import { createCheckoutUrl, type CheckoutOptions, type ServerCheckoutOptions } from "./checkout.js";
+import { createCheckoutUrl, grantProduct, type CheckoutOptions, type GrantProductOptions, type ServerCheckoutOptions } from "./checkout.js";
 import { loadOnFirstUse } from "./load-on-first-use.js";
 import type {
   CancelSubscriptionOptions,
   CustomerBilling,
   CustomerInvoicesList,
   CustomerProductsList,
-  GrantProductOptions,
   ListOptions,
   SwitchSubscriptionOptions,
 } from "./products.js";
@@ -108,6 +107,6 @@ export function serverCustomerMethods(ctx: ApiContext, ref: CustomerRef): Omit<S
       requireId("itemId", itemId);
       return createServerItem(ctx, ref, itemId, await fetchItem(ctx, ref, itemId, c));
     },
-    grantProduct: async (o, c) => (await loadProducts()).grantProduct(ctx, ref, o, c),
+    grantProduct: (o, c) => grantProduct(ctx, ref, o, c),
   };
 }

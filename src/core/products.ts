@@ -7,7 +7,6 @@
 import {
   billingResponseShape,
   clientUserShape,
-  grantProductResponseShape,
   invoicesListResponseShape,
   productsListResponseShape,
   successResponseShape,
@@ -19,16 +18,11 @@ import type {
 } from "./schemas/payments.js";
 import { StackPaymentsError, invalidArgument } from "./errors.js";
 import { fetchMe, requireSession, type AppCore } from "./app-core.js";
-import { productBody, type InlineProduct } from "./checkout.js";
+import { publishProductsChanged } from "./checkout.js";
 import { keepWireBody } from "./wire-body.js";
 import { productsTopic } from "./live/bus.js";
 import { apiPath, customerRefFrom, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef, type CustomerSelector } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
-
-/** Options of `grantProduct`: a configured product id or an inline product, and a quantity (default 1). */
-export type GrantProductOptions =
-  | { productId: string; product?: undefined; quantity?: number | undefined }
-  | { product: InlineProduct; productId?: undefined; quantity?: number | undefined };
 
 /** Options of `switchSubscription`. */
 export interface SwitchSubscriptionOptions {
@@ -157,28 +151,6 @@ export function listCustomerPage(kind: "products" | "invoices", ctx: ApiContext,
   const ref = customerRefFrom(options);
   const page = { cursor: options.cursor, limit: options.limit };
   return kind === "products" ? listProducts(ctx, ref, page, callOptions) : listInvoices(ctx, ref, page, callOptions);
-}
-
-/** Tells live readers that this customer's products (and so possibly any of its items) changed. */
-function publishProductsChanged(ctx: ApiContext, ref: CustomerRef): void {
-  ctx.live.publish(productsTopic(ref.type, ref.id), undefined);
-  const prefix = `item:${ref.type}:${ref.id}:`;
-  for (const topic of ctx.live.topics()) if (topic.startsWith(prefix)) ctx.live.publish(topic, undefined);
-}
-
-/** POST grant (server only). */
-export async function grantProduct(ctx: ApiContext, ref: CustomerRef, options: GrantProductOptions, callOptions?: CallOptions): Promise<void> {
-  requireOptions(options, "{ productId } or { product }");
-  const body = productBody(options, true);
-  if (options.quantity !== undefined) body.quantity = requireCount("quantity", options.quantity, 1);
-  await ctx.call({
-    method: "POST",
-    path: apiPath`/payments/products/${ref.type}/${ref.id}`,
-    body,
-    schema: grantProductResponseShape,
-    options: callOptions,
-  });
-  publishProductsChanged(ctx, ref);
 }
 
 /** DELETE a product's subscription(s); with `subscriptionId`, only that subscription. */

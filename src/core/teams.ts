@@ -1,11 +1,11 @@
 /**
  * Teams as payments customers: the `Team` / `ServerTeam` objects, built from the client and server
- * views of a team. What one can do with a user's teams (list, create) is in team-operations.ts,
- * loaded on first use.
+ * views of a team, and a server user's team operations. A client user's team operations are in
+ * team-operations.ts, loaded on first use.
  */
 import type { ClientTeamWire, ServerTeamWire } from "./schemas/auth.js";
-import { teamMembershipResponseShape } from "./wire-shapes.js";
-import { apiPath, requireId, type ApiContext } from "./api-context.js";
+import { serverTeamShape, serverTeamsListResponseShape, teamMembershipResponseShape } from "./wire-shapes.js";
+import { apiPath, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
 import type { Customer, ServerCustomer } from "./customer.js";
 import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods, type CustomerRef } from "./customer.js";
 import { keepWireBody } from "./wire-body.js";
@@ -101,4 +101,42 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
     ref,
     host.app,
   );
+}
+
+/** The body of `POST /teams` for `options`, created by `creator` (a user id, or `me`). */
+export function teamBody(options: CreateTeamOptions, creator: string): Record<string, unknown> {
+  requireOptions(options, "{ displayName }");
+  const body: Record<string, unknown> = { display_name: requireText("displayName", options.displayName), creator_user_id: creator };
+  if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
+  return body;
+}
+
+/** The teams of user `userId`, with server access. */
+export async function listServerTeams(host: UserHost, userId: string, callOptions?: CallOptions): Promise<ServerTeam[]> {
+  const list = await host.server!.call({
+    method: "GET",
+    path: apiPath`/teams`,
+    query: { user_id: userId },
+    schema: serverTeamsListResponseShape,
+    options: callOptions,
+  });
+  return list.items.map((t) => createServerTeam(host, t));
+}
+
+/** One of the teams of user `userId`, or null if the user is not a member, with server access. */
+export async function getServerTeamOf(host: UserHost, userId: string, teamId: string, callOptions?: CallOptions): Promise<ServerTeam | null> {
+  requireId("teamId", teamId);
+  return (await listServerTeams(host, userId, callOptions)).find((t) => t.id === teamId) ?? null;
+}
+
+/** Creates a team with user `userId` as creator, with server access. */
+export async function createServerTeamOf(host: UserHost, userId: string, options: CreateTeamOptions, callOptions?: CallOptions): Promise<ServerTeam> {
+  const team = await host.server!.call({
+    method: "POST",
+    path: apiPath`/teams`,
+    body: teamBody(options, userId),
+    schema: serverTeamShape,
+    options: callOptions,
+  });
+  return createServerTeam(host, team);
 }

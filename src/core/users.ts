@@ -9,12 +9,24 @@ import type { Customer, ServerCustomer } from "./customer.js";
 import { clientCustomerMethods, serverCustomerMethods } from "./customer.js";
 import { invalidArgument } from "./errors.js";
 import { loadOnFirstUse } from "./load-on-first-use.js";
-import { attachWire, createServerTeam, createTeam, projectOf, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
+import {
+  attachWire,
+  createServerTeam,
+  createServerTeamOf,
+  createTeam,
+  getServerTeamOf,
+  listServerTeams,
+  projectOf,
+  type CreateTeamOptions,
+  type ServerTeam,
+  type Team,
+  type UserHost,
+} from "./teams.js";
 import type { CallOptions } from "./transport.js";
 
 export { createServerTeam, createTeam, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 
-/** A user's team operations (list, create), loaded on first use. */
+/** A client user's team operations (list, find, create), loaded on first use. */
 const teamOperations = loadOnFirstUse(() => import("./team-operations.js"), "team operations");
 
 interface UserFields {
@@ -129,9 +141,9 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
       lastActiveAt: new Date(wire.last_active_at_millis),
       countryCode: wire.country_code,
       ...serverCustomerMethods(ctx, ref),
-      listTeams: async (c?: CallOptions) => (await teamOperations()).listServerTeams(host, wire.id, c),
-      getTeam: async (teamId: string, c?: CallOptions) => (await teamOperations()).getServerTeamOf(host, wire.id, teamId, c),
-      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createServerTeamOf(host, wire.id, options, c),
+      listTeams: (c?: CallOptions) => listServerTeams(host, wire.id, c),
+      getTeam: (teamId: string, c?: CallOptions) => getServerTeamOf(host, wire.id, teamId, c),
+      createTeam: (options: CreateTeamOptions, c?: CallOptions) => createServerTeamOf(host, wire.id, options, c),
       ...(host.signOut && { signOut: host.signOut }),
       createSession: async (options?: CreateSessionOptions, c?: CallOptions) => {
         const body: Record<string, unknown> = { user_id: wire.id };
