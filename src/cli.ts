@@ -5,11 +5,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PaymentsConfig } from "./core/schemas/index.js";
+import { INTERNAL_PROJECT } from "./emulator/projects/store.js";
 import { startEmulator, type StartEmulatorOptions } from "./emulator/start-emulator.js";
 
 const USAGE = `Usage: stack-payments emulator [options]
 
-Runs a local emulator of the Stack Auth payments API (test mode, no Stripe needed).
+Runs a local emulator of the Stack Auth payments API (test mode, no Stripe needed): a development
+project ready to use, and more projects created as on the hosted API.
 
 Options:
   --config <file>   payments config (payments.json, camelCase; the "payments" key of a full config also works)
@@ -95,6 +97,9 @@ async function runEmulator(args: string[]): Promise<void> {
       `  Secret server key:      ${project.secretServerKey}`,
       `  Super secret admin key: ${project.superSecretAdminKey}`,
       `  Data:                   ${storage}`,
+      ``,
+      `More projects: sign in to the internal project "${INTERNAL_PROJECT.id}" (its keys are the hosted API's`,
+      `local-development keys) and POST /api/v1/internal/projects, as on the hosted API.`,
       ``,
       `Press Ctrl-C to stop.`,
       ``,

@@ -14,6 +14,7 @@ export type {
   CustomerInvoice,
   CustomerInvoicesList,
   CustomerBilling,
+  CustomerPaymentMethodSetupIntent,
   ListOptions,
   SwitchSubscriptionOptions,
   CancelSubscriptionOptions,

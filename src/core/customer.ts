@@ -16,6 +16,7 @@ import type {
   CancelSubscriptionOptions,
   CustomerBilling,
   CustomerInvoicesList,
+  CustomerPaymentMethodSetupIntent,
   CustomerProductsList,
   ListOptions,
   SwitchSubscriptionOptions,
@@ -50,6 +51,10 @@ export interface Customer {
   listInvoices(options?: ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList>;
   /** Stripe customer and default card summary. */
   getBilling(callOptions?: CallOptions): Promise<CustomerBilling>;
+  /** Starts saving a card: the client secret a card form confirms. */
+  createPaymentMethodSetupIntent(callOptions?: CallOptions): Promise<CustomerPaymentMethodSetupIntent>;
+  /** Makes the card a confirmed setup intent saved the default one; resolves that card. */
+  setDefaultPaymentMethodFromSetupIntent(setupIntentId: string, callOptions?: CallOptions): Promise<CustomerBilling["defaultPaymentMethod"]>;
   /** Switches a subscription to another product of the same product line. */
   switchSubscription(options: SwitchSubscriptionOptions, callOptions?: CallOptions): Promise<void>;
   /** Cancels the subscription(s) of a product (at period end). */
@@ -93,6 +98,8 @@ export function clientCustomerMethods(ctx: ApiContext, ref: CustomerRef, project
     listProducts: async (o, c) => (await loadProducts()).listProducts(ctx, ref, o, c),
     listInvoices: async (o, c) => (await loadProducts()).listInvoices(ctx, ref, o, c),
     getBilling: async (c) => (await loadProducts()).getBilling(ctx, ref, c),
+    createPaymentMethodSetupIntent: async (c) => (await loadProducts()).createPaymentMethodSetupIntent(ctx, ref, c),
+    setDefaultPaymentMethodFromSetupIntent: async (id, c) => (await loadProducts()).setDefaultPaymentMethodFromSetupIntent(ctx, ref, id, c),
     switchSubscription: async (o, c) => (await loadProducts()).switchSubscription(ctx, ref, o, c),
     cancelSubscription: async (o, c) => (await loadProducts()).cancelSubscription(ctx, ref, o, c),
   };

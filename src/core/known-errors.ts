@@ -74,6 +74,8 @@ export const KNOWN_ERRORS = {
     true,
     (d) => `One-time purchase with ID "${s(d.one_time_purchase_id)}" does not exist.`,
   ),
+  SUBSCRIPTION_ALREADY_REFUNDED: spec(400, true, (d) => `Subscription with ID "${s(d.subscription_id)}" was already refunded.`),
+  ONE_TIME_PURCHASE_ALREADY_REFUNDED: spec(400, true, (d) => `One-time purchase with ID "${s(d.one_time_purchase_id)}" was already refunded.`),
   TEST_MODE_PURCHASE_NON_REFUNDABLE: spec(400, false, () => "Test mode purchases are not refundable."),
   VERIFICATION_CODE_NOT_FOUND: spec(404, false, () => "The verification code does not exist for this project."),
   VERIFICATION_CODE_EXPIRED: spec(400, false, () => "The verification code has expired."),
@@ -177,6 +179,9 @@ export const KNOWN_ERRORS = {
       `Admin access token has expired. Please refresh it and try again.${d.expired_at_millis ? ` (The access token expired at ${new Date(Number(d.expired_at_millis)).toISOString()}.)` : ""}`,
   ),
   INVALID_PROJECT_FOR_ADMIN_ACCESS_TOKEN: spec(401, false, () => "Admin access tokens must be created on the internal project."),
+  ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN: spec(401, false, () => "Admin access token does not have the required permissions to access this project."),
+  EXPECTED_INTERNAL_PROJECT: spec(401, false, () => "The project ID is expected to be internal."),
+  API_KEY_NOT_FOUND: spec(404, false, () => "API key not found."),
   MULTI_FACTOR_AUTHENTICATION_REQUIRED: spec(400, true, () => "Multi-factor authentication is required for this user."),
   WRONG_PERMISSION_SCOPE: spec(
     404,

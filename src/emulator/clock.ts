@@ -4,8 +4,7 @@
  */
 import * as z from "zod/mini";
 import type { SqlExecutor } from "./db.js";
-import type { Route } from "./http.js";
-import { parseWith } from "./validate.js";
+import { defineRoute, type Route } from "./http.js";
 
 /**
  * Current emulator time in ms since the epoch: `realNow()` plus the project's stored offset.
@@ -30,28 +29,31 @@ export async function advanceEmulatorClock(db: SqlExecutor, projectId: string, m
 const advanceBodySchema = z.strictObject({
   advance_millis: z.int().check(z.positive()),
 });
+const clockAnswerSchema = z.object({ now_millis: z.number() });
 
 /**
  * Test-clock routes (an extension): `GET /internal/emulator/clock` and
  * `POST /internal/emulator/clock/advance {advance_millis}`, both answering `{now_millis}`.
  */
 export const clockRoutes: Route[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/internal/emulator/clock",
     access: "server",
+    response: clockAnswerSchema,
     async handler(ctx) {
       return { now_millis: await ctx.now() };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/internal/emulator/clock/advance",
     access: "server",
-    async handler(ctx) {
-      const body = parseWith(ctx, advanceBodySchema, ctx.body, "body");
+    body: advanceBodySchema,
+    response: clockAnswerSchema,
+    async handler(ctx, { body }) {
       await advanceEmulatorClock(ctx.db, ctx.projectId!, body.advance_millis);
       return { now_millis: await ctx.now() };
     },
-  },
+  }),
 ];

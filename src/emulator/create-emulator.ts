@@ -1,22 +1,28 @@
 /**
- * `createEmulator()`: the local payments API as a fetch handler, with real storage (PGlite in
- * memory by default, a data folder, or PostgreSQL) and no port of its own.
+ * `createEmulator()`: the local payments API as a fetch handler (a Hono app), with real storage
+ * (PGlite in memory by default, a data folder, or PostgreSQL) and no port of its own.
  */
 import type { PaymentsConfig } from "../core/schemas/index.js";
-import { createAuthRoutes } from "./auth/routes.js";
-import { getSigningKeys } from "./auth/tokens.js";
+import { authRoutes } from "./auth/routes.js";
+import { forgetSigningKeys, getSigningKeys } from "./auth/tokens.js";
 import { clockRoutes } from "./clock.js";
-import type { Db, SqlExecutor } from "./db.js";
-import { DEFAULT_PROJECT } from "./defaults.js";
-import type { Route } from "./http.js";
+import { createApp } from "./create-app.js";
+import type { Db, SqlExecutor, TransactionOptions } from "./db.js";
+import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
+import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
+import { adminMigrations } from "./migrations/admin.js";
+import { adminPaymentsRoutes } from "./payments/admin-routes.js";
+import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
-import { migrateLegacyPaymentsConfig, paymentsConfigProblems, setConfigOverride } from "./project-config.js";
-import { createRouter, type EmulatorProject } from "./router.js";
+import { migrateLegacyPaymentsConfig, paymentsConfigProblems } from "./project-config.js";
+import { ensureBuiltInProject, ensureInternalProject, provisionProject } from "./projects/provision-project.js";
+import { projectRoutes, stripeOnboardingRoutes } from "./projects/routes.js";
+import { deleteProject, generateProjectKeys, type ProjectKeys } from "./projects/store.js";
 
 /** Where the emulator keeps its data. */
 export type EmulatorStorage = Db | { dataDir?: string } | { databaseUrl: string };
@@ -25,14 +31,44 @@ export type EmulatorStorage = Db | { dataDir?: string } | { databaseUrl: string 
 export interface CreateEmulatorOptions {
   /** The project's payments config (camelCase, the format of `payments.json`). Test mode defaults to true. */
   config?: PaymentsConfig;
-  /** A `Db`, `{ dataDir }` for PGlite on disk, or `{ databaseUrl }`. Default: `DATABASE_URL` if set, else PGlite in memory. */
+  /**
+   * A `Db` (not closed by the emulator; several emulators may share one, each with its own
+   * project), `{ dataDir }` for PGlite on disk, or `{ databaseUrl }`. Default: `DATABASE_URL` if
+   * set, else PGlite in memory.
+   */
   storage?: EmulatorStorage;
-  /** Real-time source; the test clock's offset is added on top. Default `Date`. */
+  /** Real-time source; each project's test-clock offset is added on top. Default `Date`. */
   clock?: { now(): number };
   /** Overrides of the development project's id, name and keys (any strings, not only the defaults). */
   project?: Partial<EmulatorProject>;
-  /** Additional routes below `/api/v1` and `/api/latest`. */
+  /**
+   * Additional routes below `/api/v1` and `/api/latest`, declared like the emulator's own (see
+   * `defineRoute`: method, path, access, optional zod schemas of params, query, body and answer,
+   * and a handler receiving the request context and the validated input).
+   */
   extraRoutes?: Route[];
+  /**
+   * Check every JSON answer against its route's answer schema and answer 500 naming the
+   * mismatch. Default: on when `STACK_EMULATOR_CHECK_ANSWERS=1`.
+   */
+  checkAnswers?: boolean;
+}
+
+/** Options of {@link Emulator.createProject}. */
+export interface CreateProjectOptions {
+  /** The project id; default a random UUID. */
+  id?: string;
+  /** Default `"Test project"`. */
+  displayName?: string;
+  /** Its keys; default freshly generated ones (in the hosted format). */
+  keys?: Partial<ProjectKeys>;
+  /** Its payments config (the project's config file level, as `createEmulator({ config })`). */
+  config?: PaymentsConfig;
+  /**
+   * `set-up` (default): the project has a Stripe account that finished onboarding, like the
+   * development project. `not-set-up`: as a new hosted project before `POST /internal/payments/setup`.
+   */
+  payments?: "set-up" | "not-set-up";
 }
 
 /** A running in-process emulator. */
@@ -41,23 +77,33 @@ export interface Emulator {
   fetch(request: Request): Promise<Response>;
   /** Resolves once storage is open and migrated (rejects with the reason if it cannot be). */
   ready: Promise<void>;
-  /** The served project: id, display name and keys. */
+  /** The development project: id, display name and keys. */
   project: EmulatorProject;
   /** The emulator's storage (waits for `ready` before each query). */
   db: Db;
+  /**
+   * Creates another project, with its own keys, config, users, teams, ledger, signing keys and
+   * clock: what `POST /internal/projects` and `POST /internal/api-keys` do, in one step.
+   *
+   * @example
+   * const project = await emulator.createProject({ config: { items: { credits: { customerType: "user" } } } });
+   */
+  createProject(options?: CreateProjectOptions): Promise<EmulatorProject>;
+  /** Deletes a project and all of its data (what `DELETE /internal/projects/current` does). */
+  deleteProject(projectId: string): Promise<void>;
   /** Closes storage that the emulator opened itself. */
   close(): Promise<void>;
 }
 
 /** `GET /health`: the official SDK probes it when requests fail, to tell "offline" from "server down". */
-const healthRoute: Route = {
+const healthRoute = defineRoute({
   method: "GET",
   path: "/health",
   access: "none",
   async handler() {
-    return new Response("OK", { headers: { "content-type": "text/plain; charset=utf-8" } });
+    return textResponse(200, "OK");
   },
-};
+});
 
 function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";
@@ -72,8 +118,17 @@ async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: 
   return { db: await createPgliteDb(dataDir === undefined ? {} : { dataDir }), owned: true };
 }
 
+/** Checks a payments config as the config file level takes it; throws the problems. */
+function checkPaymentsConfig(config: PaymentsConfig): void {
+  const payments = migrateLegacyPaymentsConfig(JSON.parse(JSON.stringify(config)) as Record<string, unknown>);
+  const problems = paymentsConfigProblems(payments);
+  if (problems.length > 0) throw new Error(`Invalid payments config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
 /**
- * Creates an emulator of the Stack Auth payments API serving one development project.
+ * Creates an emulator of the Stack Auth payments API. It serves every project of its storage: the
+ * internal project (whose users create projects, as on the hosted API) and the development
+ * project, already set up, with fixed documented keys.
  *
  * @example
  * const emulator = createEmulator({ config: { items: { credits: { customerType: "user" } } } });
@@ -85,14 +140,15 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   let opened: { db: Db; owned: boolean } | undefined;
 
   const ready = (async () => {
-    if (options.config !== undefined) {
-      const payments = migrateLegacyPaymentsConfig(JSON.parse(JSON.stringify(options.config)) as Record<string, unknown>);
-      const problems = paymentsConfigProblems(payments);
-      if (problems.length > 0) throw new Error(`Invalid payments config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    }
+    if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations]);
-    if (options.config !== undefined) await setConfigOverride(opened.db, project.id, "file", { payments: options.config });
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...providerMigrations]);
+    await ensureInternalProject(opened.db, realNow());
+    await ensureBuiltInProject(opened.db, project, {
+      ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
+      payments: "set-up",
+      now: realNow(),
+    });
     await getSigningKeys(opened.db, project.id);
   })();
   // Callers that only use `fetch` must not see an unhandled rejection; `fetch` reports it.
@@ -109,16 +165,21 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     async query<T>(text: string, params?: unknown[]) {
       return (await lazy()).query<T>(text, params);
     },
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }) {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions) {
       return (await lazy()).transaction(fn, opts);
+    },
+    deferredTransaction(onBegin?: (tx: SqlExecutor) => Promise<void>) {
+      if (!opened) throw new Error("The emulator's storage is not open yet: await emulator.ready first.");
+      return opened.db.deferredTransaction(onBegin);
     },
     async close() {
       await (await lazy()).close();
     },
   };
 
-  let router: ((request: Request) => Promise<Response>) | undefined;
-  const apiRoutes = [...createAuthRoutes(project), ...clockRoutes, ...paymentsRoutes, ...(options.extraRoutes ?? [])];
+  let app: ReturnType<typeof createApp> | undefined;
+  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
+  const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
   return {
     project,
@@ -128,13 +189,38 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
       try {
         await ready;
       } catch (error) {
-        return new Response(`The emulator failed to start: ${error instanceof Error ? error.message : String(error)}`, {
-          status: 500,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        });
+        return textResponse(500, `The emulator failed to start: ${error instanceof Error ? error.message : String(error)}`);
       }
-      router ??= createRouter({ db: opened!.db, project, apiRoutes, rootRoutes: [...checkoutPageRoutes, healthRoute], realNow });
-      return router(request);
+      app ??= createApp({
+        db: opened!.db,
+        realNow,
+        defaultProjectId: project.id,
+        checkAnswers,
+        apiRoutes,
+        rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute],
+      });
+      return app.fetch(request);
+    },
+    async createProject(projectOptions: CreateProjectOptions = {}): Promise<EmulatorProject> {
+      if (projectOptions.config !== undefined) checkPaymentsConfig(projectOptions.config);
+      const storage = await lazy();
+      const keys = { ...generateProjectKeys(), ...projectOptions.keys };
+      const created: EmulatorProject = { id: projectOptions.id ?? crypto.randomUUID(), displayName: projectOptions.displayName ?? "Test project", ...keys };
+      const inserted = await provisionProject(storage, {
+        id: created.id,
+        displayName: created.displayName,
+        createdAtMillis: realNow(),
+        keys,
+        ...(projectOptions.config !== undefined ? { fileConfig: { payments: projectOptions.config } } : {}),
+        payments: projectOptions.payments ?? "set-up",
+      });
+      if (!inserted) throw new Error(`A project with id ${created.id} already exists.`);
+      return created;
+    },
+    async deleteProject(projectId: string): Promise<void> {
+      const storage = await lazy();
+      await storage.transaction((tx) => deleteProject(tx, projectId));
+      forgetSigningKeys(storage, projectId);
     },
     async close() {
       try {

@@ -10,4 +10,7 @@ export const DEFAULT_PROJECT = {
   superSecretAdminKey: "sak_devkeysak000000000000000000000000000000000001",
 } as const;
 
+/** A project's identity as the emulator hands it out: id, display name and its three keys. */
+export type EmulatorProject = { -readonly [K in keyof typeof DEFAULT_PROJECT]: string };
+
 export { IDEMPOTENCY_RESULT_HEADER, IDEMPOTENCY_SUPPORTED_HEADER } from "../core/wire-constants.js";

@@ -1,9 +1,12 @@
 /**
  * The emulator's HTTP primitives, shared by every route module: the error type routes throw,
- * the request context they receive, and the route table entry they export.
+ * the request context they receive, the answer helpers, and the typed route declaration
+ * ({@link defineRoute}) the Hono app is built from.
  */
+import type * as z from "zod/mini";
 import { knownErrorBody, type KnownErrorCode } from "../core/known-errors.js";
 import type { Db } from "./db.js";
+import type { ProjectRecord } from "./projects/store.js";
 
 /**
  * Thrown by route code to answer with an error. A known error becomes the API's JSON body with
@@ -39,6 +42,9 @@ export class ApiError extends Error {
 /** `client`, `server` or `admin`. */
 export type AccessType = "client" | "server" | "admin";
 
+/** Who may call a route: an access type and up, or `"none"` (no project auth; code-based routes). */
+export type RouteAccess = "none" | AccessType;
+
 /** The signed-in user of a request (from a valid access token), if any. */
 export interface RequestUser {
   id: string;
@@ -56,8 +62,10 @@ export interface RequestContext {
   params: Record<string, string>;
   /** The API version prefix the request used: `v1` or `latest`. */
   apiVersion: "v1" | "latest";
-  /** Project id from `x-stack-project-id` (either header prefix), if any. */
+  /** The authenticated project's id; null when the request carries no project auth. */
   projectId: string | null;
+  /** The authenticated project; null when the request carries no project auth. */
+  project: ProjectRecord | null;
   /** Validated access type; null when the request carries no project auth. */
   accessType: AccessType | null;
   /** Signed-in user from a valid access token; null if none. */
@@ -67,18 +75,102 @@ export interface RequestContext {
   /** Parsed JSON (or form) body; `undefined` when there was none. */
   body: unknown;
   db: Db;
-  /** The emulator's clock (ms since epoch); tests can move it forward. */
+  /** The clock of the request's project (ms since epoch; tests can move it forward). */
   now(): Promise<number>;
+  /** The clock of another project (code-based routes act for the code's project). */
+  nowFor(projectId: string): Promise<number>;
   /** Base URL the emulator is reachable at, as seen by this request (for checkout links). */
   baseUrl: string;
 }
 
-/** One route: method, a path pattern below `/api/{v1|latest}` (e.g. `/payments/items/:customer_type/:customer_id/:item_id`), and a handler. */
-export interface Route {
+/** A JSON answer with a status other than 200, or extra headers (see {@link answer}). */
+export class JsonAnswer<T = unknown> {
+  constructor(
+    readonly status: number,
+    readonly body: T,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/**
+ * A JSON answer with a chosen status (and headers).
+ *
+ * @example
+ * return answer(201, teamView(team, "server"));
+ */
+export function answer<T>(status: number, body: T, headers?: Record<string, string>): JsonAnswer<T> {
+  return new JsonAnswer(status, body, headers);
+}
+
+/** A JSON response, pretty-printed with 2-space indent as the hosted API does. */
+export function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(body, null, 2), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** A `text/plain` response. */
+export function textResponse(status: number, message: string): Response {
+  return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** The response for a thrown {@link ApiError}. */
+export function errorResponse(error: ApiError): Response {
+  if (typeof error.body === "string") return textResponse(error.status, error.body);
+  return jsonResponse(error.status, error.body, { "x-stack-known-error": error.body.code, "x-hexclave-known-error": error.body.code });
+}
+
+type AnySchema = z.ZodMiniType;
+type Parsed<S, Fallback> = S extends AnySchema ? z.infer<S> : Fallback;
+
+/** The validated input a route's handler receives, typed by its schemas. */
+export interface RouteInput<P, Q, B> {
+  params: Parsed<P, Record<string, string>>;
+  query: Parsed<Q, Record<string, string>>;
+  body: Parsed<B, unknown>;
+}
+
+/** What a handler may answer: the declared answer shape (status 200), a {@link JsonAnswer}, or a full `Response`. */
+export type RouteResult<R> = (R extends AnySchema ? z.input<R> : unknown) | JsonAnswer | Response;
+
+/**
+ * One route: method, a path pattern below `/api/{v1|latest}` (e.g.
+ * `/payments/items/:customer_type/:customer_id/:item_id`), who may call it, the zod schemas of
+ * its params, query, body and answer, and its handler. A target without a schema is not
+ * validated (as on the hosted routes whose query keys are free).
+ */
+export interface Route<P = AnySchema | undefined, Q = AnySchema | undefined, B = AnySchema | undefined, R = AnySchema | undefined> {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
-  /** Which access types may call it; `"none"` means no project auth is needed (code-based routes). */
-  access: "none" | "client" | "server" | "admin";
-  /** Returns a JSON value (status 200), or a full `Response` for special answers (201, SSE, HTML). */
-  handler(ctx: RequestContext): Promise<unknown>;
+  access: RouteAccess;
+  params?: P;
+  query?: Q;
+  /** The body schema, or one chosen per request (e.g. by access type). */
+  body?: B | ((ctx: RequestContext) => B);
+  /** The answer's schema: the handler's return type, and checked at run time when answer checks are on. */
+  response?: R;
+  handler(ctx: RequestContext, input: RouteInput<P, Q, B>): Promise<RouteResult<R>>;
+}
+
+/**
+ * Declares a route with typed input and answer; the identity at run time.
+ *
+ * @example
+ * export const getItemRoute = defineRoute({
+ *   method: "GET",
+ *   path: "/payments/items/:customer_type/:customer_id/:item_id",
+ *   access: "client",
+ *   params: itemParamsSchema,
+ *   response: itemResponseSchema,
+ *   async handler(ctx, { params }) { ... },
+ * });
+ */
+export function defineRoute<
+  P extends AnySchema | undefined = undefined,
+  Q extends AnySchema | undefined = undefined,
+  B extends AnySchema | undefined = undefined,
+  R extends AnySchema | undefined = undefined,
+>(route: Route<P, Q, B, R>): Route {
+  return route as unknown as Route;
 }

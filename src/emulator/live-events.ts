@@ -4,12 +4,12 @@
  * transaction as the change, so every process sharing the database sees them in order; a stream
  * polls that table and sends each change with its new value. `Last-Event-ID` resumes a stream.
  */
+import { streamSSE } from "hono/streaming";
 import * as z from "zod/mini";
 import { customerTypeSchema, type ItemResponse, type LiveEvent, type PaymentsConfig } from "../core/schemas/index.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
 import type { Db, SqlExecutor } from "./db.js";
-import type { RequestContext, Route } from "./http.js";
-import { ApiError } from "./http.js";
+import { ApiError, defineRoute, type RequestContext, type Route } from "./http.js";
 import { listCustomerProducts, readItem } from "./payments/customer-state.js";
 import { resolveItem } from "./payments/products.js";
 import {
@@ -22,8 +22,8 @@ import {
   lockCustomer,
   type CustomerRef,
 } from "./payments/store.js";
+import { honoContextOf } from "./middleware/authenticate.js";
 import { getProjectConfig } from "./project-config.js";
-import { parseWith } from "./validate.js";
 
 /** How often a stream looks for new events. */
 const POLL_MILLIS = 100;
@@ -122,92 +122,70 @@ function resumeId(ctx: RequestContext, queryValue: string | undefined): number |
  * with the same access rules as reading items. Without `Last-Event-ID` it starts from now.
  */
 export const liveEventRoutes: Route[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/payments/events/:customer_type/:customer_id",
     access: "client",
-    async handler(ctx) {
-      const params = parseWith(ctx, paramsSchema, ctx.params, "params");
-      const query = parseWith(ctx, querySchema, Object.fromEntries(ctx.url.searchParams), "query");
+    params: paramsSchema,
+    query: querySchema,
+    async handler(ctx, { params, query }) {
       await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team items.");
       await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
       const c: CustomerRef = { projectId: ctx.projectId!, customerType: params.customer_type, customerId: params.customer_id };
       let lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
       const isClient = ctx.accessType === "client";
-      const encoder = new TextEncoder();
-      let closed = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let lastSent = Date.now();
-      let lastTimeCheck = 0;
 
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          const close = () => {
-            if (closed) return;
-            closed = true;
-            if (timer) clearTimeout(timer);
-            try {
-              controller.close();
-            } catch {
-              // Already closed by the consumer.
+      const response = streamSSE(honoContextOf(ctx), async (stream) => {
+        const request = ctx.request;
+        // Over HTTP the request's signal aborts when the client leaves; in process the reader cancels.
+        const onAbort = () => stream.abort();
+        request.signal.addEventListener("abort", onAbort, { once: true });
+        stream.onAbort(() => request.signal.removeEventListener("abort", onAbort));
+        await stream.write("retry: 1000\n: connected\n\n");
+        let lastSent = Date.now();
+        let lastTimeCheck = 0;
+        while (!stream.aborted && !stream.closed) {
+          try {
+            if (Date.now() - lastTimeCheck >= TIME_CHECK_MILLIS) {
+              lastTimeCheck = Date.now();
+              const config = (await getProjectConfig(ctx.db, c.projectId)).payments;
+              await recordTimeBasedChanges(ctx.db, c, config, await ctx.now());
             }
-          };
-          ctx.request.signal.addEventListener("abort", close, { once: true });
-          controller.enqueue(encoder.encode(`retry: 1000\n: connected\n\n`));
-          const tick = async () => {
-            if (closed) return;
-            try {
-              if (Date.now() - lastTimeCheck >= TIME_CHECK_MILLIS) {
-                lastTimeCheck = Date.now();
-                const config = (await getProjectConfig(ctx.db, c.projectId)).payments;
-                await recordTimeBasedChanges(ctx.db, c, config, await ctx.now());
-              }
-              const events = await loadLiveEvents(ctx.db, c, lastId);
-              if (events.length > 0) {
-                const config = (await getProjectConfig(ctx.db, c.projectId)).payments;
-                const now = await ctx.now();
-                let products: LiveEvent | null = null;
-                for (const e of events) {
-                  let data: LiveEvent;
-                  if (e.kind === "item") {
-                    data = { kind: "item", item_id: e.itemId ?? "", item: e.payload as Extract<LiveEvent, { kind: "item" }>["item"] };
-                  } else {
-                    // Every product event of one batch would carry the same current list.
-                    products ??= { kind: "products", products: await listCustomerProducts(ctx.db, c, config, now, { isClient }) };
-                    data = products;
-                  }
-                  if (closed) return;
-                  controller.enqueue(encoder.encode(`id: ${e.id}\ndata: ${JSON.stringify(data)}\n\n`));
-                  lastId = e.id;
-                  lastSent = Date.now();
+            const events = await loadLiveEvents(ctx.db, c, lastId);
+            if (events.length > 0) {
+              const config = (await getProjectConfig(ctx.db, c.projectId)).payments;
+              const now = await ctx.now();
+              let products: LiveEvent | null = null;
+              for (const e of events) {
+                let data: LiveEvent;
+                if (e.kind === "item") {
+                  data = { kind: "item", item_id: e.itemId ?? "", item: e.payload as Extract<LiveEvent, { kind: "item" }>["item"] };
+                } else {
+                  // Every product event of one batch would carry the same current list.
+                  products ??= { kind: "products", products: await listCustomerProducts(ctx.db, c, config, now, { isClient }) };
+                  data = products;
                 }
-              } else if (Date.now() - lastSent >= HEARTBEAT_MILLIS) {
-                controller.enqueue(encoder.encode(`: heartbeat\n\n`));
+                if (stream.aborted) return;
+                await stream.writeSSE({ id: String(e.id), data: JSON.stringify(data) });
+                lastId = e.id;
                 lastSent = Date.now();
               }
-            } catch {
-              // The database went away (emulator closing) or the consumer left: end the stream.
-              close();
-              return;
+            } else if (Date.now() - lastSent >= HEARTBEAT_MILLIS) {
+              await stream.write(": heartbeat\n\n");
+              lastSent = Date.now();
             }
-            if (!closed) timer = setTimeout(() => void tick(), POLL_MILLIS);
-          };
-          void tick();
-        },
-        cancel() {
-          closed = true;
-          if (timer) clearTimeout(timer);
-        },
+          } catch {
+            // The database went away (emulator closing) or the consumer left: end the stream.
+            return;
+          }
+          await stream.sleep(POLL_MILLIS);
+        }
       });
-      return new Response(stream, {
-        status: 200,
-        headers: {
-          "content-type": "text/event-stream; charset=utf-8",
-          "cache-control": "no-store, max-age=0",
-          connection: "keep-alive",
-          "x-accel-buffering": "no",
-        },
-      });
+      response.headers.set("content-type", "text/event-stream; charset=utf-8");
+      response.headers.set("cache-control", "no-store, max-age=0");
+      response.headers.set("x-accel-buffering", "no");
+      response.headers.delete("transfer-encoding");
+      return response;
     },
-  },
+  }),
 ];

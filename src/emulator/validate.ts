@@ -102,3 +102,12 @@ export function parseWith<S extends z.ZodMiniType>(
   if (result.success) return result.data;
   throw ApiError.schema(ctx.method, ctx.url.pathname, schemaProblems(result.error.issues, where, value));
 }
+
+/**
+ * `schema` for a body that may be absent: a missing body is read as `{}` (so the answer names the
+ * missing fields rather than the body).
+ */
+export function orEmptyObject<S extends z.ZodMiniType>(schema: S): z.ZodMiniType<z.output<S>, unknown> {
+  const fill = z.transform((value: unknown): unknown => value ?? {});
+  return z.pipe(fill, schema) as unknown as z.ZodMiniType<z.output<S>, unknown>;
+}

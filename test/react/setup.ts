@@ -5,7 +5,8 @@
 import { StackClientApp } from "../../src/apps/client-app.js";
 import { StackServerApp } from "../../src/apps/server-app.js";
 import type { PaymentsConfig } from "../../src/core/schemas/index.js";
-import { createEmulator, type Emulator } from "../../src/emulator/create-emulator.js";
+import type { Emulator } from "../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../src/testing.js";
 
 export const BASE_URL = "http://emulator.test";
 
@@ -26,7 +27,8 @@ export const config: PaymentsConfig = {
 };
 
 export async function startEmulator(): Promise<Emulator> {
-  const emulator = createEmulator({ config });
+  // A project of the worker's emulator per test file.
+  const emulator = createProjectEmulator({ config });
   await emulator.ready;
   return emulator;
 }

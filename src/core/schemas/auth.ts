@@ -43,6 +43,9 @@ export const oauthTokenResponseSchema = z.object({
   access_token: z.string(),
 });
 
+/** Answer of `POST /auth/sessions/current/refresh`. */
+export const refreshResponseSchema = z.object({ access_token: z.string() });
+
 /** Claims of the ES256 access token; the official SDK rejects tokens missing any but `exp`. */
 export const accessTokenPayloadSchema = z.object({
   iss: z.string(),
@@ -171,4 +174,23 @@ export const createTeamBodySchema = z.strictObject({
   client_read_only_metadata: z.optional(jsonSchema),
   server_metadata: z.optional(jsonSchema),
   creator_user_id: z.optional(z.string()),
+});
+
+/** `GET /projects/current` (client view). */
+export const currentProjectSchema = z.object({
+  id: z.string(),
+  display_name: z.string(),
+  config: z.object({
+    sign_up_enabled: z.boolean(),
+    credential_enabled: z.boolean(),
+    magic_link_enabled: z.boolean(),
+    passkey_enabled: z.boolean(),
+    client_team_creation_enabled: z.boolean(),
+    client_user_deletion_enabled: z.boolean(),
+    allow_user_api_keys: z.boolean(),
+    allow_team_api_keys: z.boolean(),
+    enabled_oauth_providers: z.array(z.object({ id: z.string() })),
+    domains: z.array(z.object({ domain: z.string(), handler_path: z.string() })),
+    allow_localhost: z.boolean(),
+  }),
 });

@@ -3,7 +3,8 @@
  * `GET /internal/config` and `GET /projects/current`.
  */
 import * as z from "zod/mini";
-import { ApiError, type RequestContext, type Route } from "../http.js";
+import { currentProjectSchema } from "../../core/schemas/index.js";
+import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import {
   CONFIG_LEVELS,
   expandConfigOverride,
@@ -17,8 +18,6 @@ import {
   setConfigOverride,
   type ConfigLevel,
 } from "../project-config.js";
-import type { EmulatorProject } from "../router.js";
-import { parseWith } from "../validate.js";
 
 const patchBodySchema = z.strictObject({ config_override_string: z.string() });
 const putBodySchema = z.strictObject({ config_string: z.string(), source: z.optional(z.unknown()) });
@@ -57,16 +56,15 @@ async function validateLevels(ctx: RequestContext, level: ConfigLevel, override:
   if (problems.length > 0) throw ApiError.text(400, `Invalid config override:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 }
 
-/** Config and current-project routes for `project`. */
 /** Validates a level's new override against all levels, then stores it (inside the caller's transaction). */
 async function storeLevel(ctx: RequestContext, level: ConfigLevel, override: Record<string, unknown>): Promise<void> {
   await validateLevels(ctx, level, override);
   await setConfigOverride(ctx.db, ctx.projectId!, level, override);
 }
 
-export function createConfigRoutes(project: EmulatorProject): Route[] {
-  return [
-    {
+/** Config, current-project and analytics routes. */
+export const configRoutes: Route[] = [
+    defineRoute({
       method: "GET",
       path: "/internal/config",
       access: "admin",
@@ -74,8 +72,8 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         const { raw } = await getProjectConfig(ctx.db, ctx.projectId!);
         return { config_string: JSON.stringify(raw) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "GET",
       path: "/internal/config/override/:level",
       access: "server",
@@ -83,42 +81,42 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         const level = levelParam(ctx);
         return { config_string: JSON.stringify(await getConfigOverride(ctx.db, ctx.projectId!, level)) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "PATCH",
       path: "/internal/config/override/:level",
       access: "server",
-      async handler(ctx) {
+      body: patchBodySchema,
+      async handler(ctx, { body }) {
         const level = levelParam(ctx);
-        const body = parseWith(ctx, patchBodySchema, ctx.body, "body");
         const patch = parseOverrideJson(body.config_override_string);
         await ctx.db.transaction(async () =>
           storeLevel(ctx, level, mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch)),
         );
         return { success: true };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "PUT",
       path: "/internal/config/override/:level",
       access: "server",
-      async handler(ctx) {
+      body: putBodySchema,
+      async handler(ctx, { body }) {
         const level = levelParam(ctx);
-        const body = parseWith(ctx, putBodySchema, ctx.body, "body");
         if (level === "branch" && body.source === undefined) throw ApiError.schema(ctx.method, ctx.url.pathname, ["body.source must be defined"]);
         const override = parseOverrideJson(body.config_string);
         await ctx.db.transaction(() => storeLevel(ctx, level, override));
         return { success: true };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "POST",
       path: "/internal/config/override/:level/reset-keys",
       access: "admin",
-      async handler(ctx) {
+      body: resetKeysBodySchema,
+      async handler(ctx, { body }) {
         const level = levelParam(ctx);
         if (level === "project") throw ApiError.schema(ctx.method, ctx.url.pathname, ["params.level must be one of the following values: branch, environment"]);
-        const body = parseWith(ctx, resetKeysBodySchema, ctx.body, "body");
         await ctx.db.transaction(async () => {
           const stored = await getConfigOverride(ctx.db, ctx.projectId!, level);
           const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !body.keys.some((r) => k === r || k.startsWith(`${r}.`))));
@@ -126,11 +124,12 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
         });
         return { success: true };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "GET",
       path: "/projects/current",
       access: "client",
+      response: currentProjectSchema,
       async handler(ctx) {
         const config = await getProjectConfig(ctx.db, ctx.projectId!);
         const providers = Object.entries(config.auth.oauth.providers)
@@ -142,8 +141,8 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
           .map((d) => ({ domain: d.baseUrl!, handler_path: d.handlerPath ?? "/handler" }))
           .sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
         return {
-          id: project.id,
-          display_name: project.displayName,
+          id: ctx.project!.id,
+          display_name: ctx.project!.displayName,
           config: {
             sign_up_enabled: config.auth.allowSignUp,
             credential_enabled: config.auth.password.allowSignIn,
@@ -159,14 +158,13 @@ export function createConfigRoutes(project: EmulatorProject): Route[] {
           },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: "POST",
       path: "/analytics/events/batch",
       access: "client",
       async handler() {
         return { success: true };
       },
-    },
-  ];
-}
+    }),
+];

@@ -4,10 +4,9 @@
 import * as z from "zod/mini";
 import { createTeamBodySchema, jsonSchema } from "../../core/schemas/index.js";
 import { isUuid } from "../customer-access.js";
-import { ApiError, type RequestContext, type Route } from "../http.js";
+import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { getProjectConfig, type ProjectConfig } from "../project-config.js";
-import { jsonResponse } from "../router.js";
-import { parseWith } from "../validate.js";
+import { orEmptyObject } from "../validate.js";
 import { directTeamPermissions, expandPermissions, grantDefaultTeamPermissions, hasTeamPermission, isDefinedTeamPermission, isTeamMember } from "./permissions.js";
 import { findTeam, findUser, resolveUserId, teamView, viewOf, type TeamRow, type UserRow } from "./users.js";
 
@@ -110,24 +109,23 @@ const emptyObjectSchema = z.optional(z.strictObject({}));
 
 /** Team, membership and team-permission routes. */
 export const teamRoutes: Route[] = [
-  {
+  defineRoute({
     method: "POST",
     path: "/teams",
     access: "client",
-    async handler(ctx) {
+    body: (ctx) => (ctx.accessType === "client" ? clientCreateTeamSchema : createTeamBodySchema),
+    async handler(ctx, input) {
       const projectId = ctx.projectId!;
       const config = await getProjectConfig(ctx.db, projectId);
       let creator: string | null;
-      let body: z.infer<typeof createTeamBodySchema>;
+      const body = input.body as z.infer<typeof createTeamBodySchema>;
       if (ctx.accessType === "client") {
-        body = parseWith(ctx, clientCreateTeamSchema, ctx.body, "body");
         if (!ctx.user) throw ApiError.known("USER_AUTHENTICATION_REQUIRED");
         if (!config.teams.allowClientTeamCreation) throw ApiError.text(403, "Client team creation is disabled for this project");
         if (body.creator_user_id !== undefined && body.creator_user_id !== "me" && body.creator_user_id !== ctx.user.id)
           throw ApiError.text(403, "You cannot create a team as a user that is not yourself. Make sure you set the creator_user_id to 'me'.");
         creator = ctx.user.id;
       } else {
-        body = parseWith(ctx, createTeamBodySchema, ctx.body, "body");
         // Deprecated: `?add_current_user=true` makes the signed-in user the creator.
         const addCurrentUser = ctx.url.searchParams.get("add_current_user") === "true";
         if (addCurrentUser && body.creator_user_id !== undefined) throw ApiError.text(400, "Cannot use both add_current_user and creator_user_id");
@@ -153,15 +151,15 @@ export const teamRoutes: Route[] = [
         },
         creator,
       );
-      return jsonResponse(201, teamView(team, viewOf(ctx)));
+      return answer(201, teamView(team, viewOf(ctx)));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/teams",
     access: "client",
-    async handler(ctx) {
-      const query = parseWith(ctx, listTeamsQuerySchema, Object.fromEntries(ctx.url.searchParams), "query");
+    query: listTeamsQuerySchema,
+    async handler(ctx, { query }) {
       const projectId = ctx.projectId!;
       const userId = listedUserId(ctx, query.user_id, "teams");
       const rows =
@@ -174,8 +172,8 @@ export const teamRoutes: Route[] = [
             );
       return { items: rows.map((t) => teamView(t, viewOf(ctx))), is_paginated: false };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/teams/:team_id",
     access: "client",
@@ -190,15 +188,16 @@ export const teamRoutes: Route[] = [
       if (!team) throw ApiError.known("TEAM_NOT_FOUND", { team_id: teamId });
       return teamView(team, viewOf(ctx));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PATCH",
     path: "/teams/:team_id",
     access: "client",
-    async handler(ctx) {
+    body: (ctx) => orEmptyObject(ctx.accessType === "client" ? clientUpdateTeamSchema : serverUpdateTeamSchema),
+    async handler(ctx, input) {
       const teamId = teamIdParam(ctx);
       const projectId = ctx.projectId!;
-      const body = parseWith(ctx, ctx.accessType === "client" ? clientUpdateTeamSchema : serverUpdateTeamSchema, ctx.body ?? {}, "body") as z.infer<typeof serverUpdateTeamSchema>;
+      const body = input.body as z.infer<typeof serverUpdateTeamSchema>;
       const config = await getProjectConfig(ctx.db, projectId);
       await ensureClientTeamPermission(ctx, config, teamId, "$update_team");
       const team = await findTeam(ctx.db, projectId, teamId);
@@ -218,15 +217,15 @@ export const teamRoutes: Route[] = [
       const rows = await ctx.db.query<TeamRow>(`UPDATE teams SET ${sets.join(", ")} WHERE project_id = $1 AND id = $2 RETURNING *`, values);
       return teamView(rows[0]!, viewOf(ctx));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/teams/:team_id",
     access: "client",
+    body: emptyObjectSchema,
     async handler(ctx) {
       const teamId = teamIdParam(ctx);
       const projectId = ctx.projectId!;
-      parseWith(ctx, emptyObjectSchema, ctx.body, "body");
       const config = await getProjectConfig(ctx.db, projectId);
       await ensureClientTeamPermission(ctx, config, teamId, "$delete_team");
       const deleted = await ctx.db.transaction(async () => {
@@ -236,13 +235,13 @@ export const teamRoutes: Route[] = [
       if (deleted.length === 0) throw ApiError.known("TEAM_NOT_FOUND", { team_id: teamId });
       return { success: true };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/team-memberships/:team_id/:user_id",
     access: "server",
+    body: emptyObjectSchema,
     async handler(ctx) {
-      parseWith(ctx, emptyObjectSchema, ctx.body, "body");
       const teamId = teamIdParam(ctx);
       const userId = resolveUserId(ctx, ctx.params.user_id!, "params.user_id");
       const projectId = ctx.projectId!;
@@ -257,10 +256,10 @@ export const teamRoutes: Route[] = [
         if (inserted.length === 0) throw ApiError.known("TEAM_MEMBERSHIP_ALREADY_EXISTS");
         await grantDefaultTeamPermissions(ctx.db, config, projectId, teamId, userId, "member");
       });
-      return jsonResponse(201, { team_id: teamId, user_id: userId });
+      return answer(201, { team_id: teamId, user_id: userId });
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/team-memberships/:team_id/:user_id",
     access: "client",
@@ -277,13 +276,13 @@ export const teamRoutes: Route[] = [
       if (deleted.length === 0) throw ApiError.known("TEAM_MEMBERSHIP_NOT_FOUND", { team_id: teamId, user_id: userId });
       return { success: true };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/team-permissions",
     access: "client",
-    async handler(ctx) {
-      const query = parseWith(ctx, teamPermissionsQuerySchema, Object.fromEntries(ctx.url.searchParams), "query");
+    query: teamPermissionsQuerySchema,
+    async handler(ctx, { query }) {
       const projectId = ctx.projectId!;
       const userId = listedUserId(ctx, query.user_id, "permissions");
       let teamId: string | null = null;
@@ -306,13 +305,13 @@ export const teamRoutes: Route[] = [
       items.sort((a, b) => cmp(a.team_id, b.team_id) || cmp(a.user_id, b.user_id) || cmp(a.id, b.id));
       return { items, is_paginated: false };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/team-permissions/:team_id/:user_id/:permission_id",
     access: "server",
+    body: emptyObjectSchema,
     async handler(ctx) {
-      parseWith(ctx, emptyObjectSchema, ctx.body, "body");
       const teamId = teamIdParam(ctx);
       const userId = resolveUserId(ctx, ctx.params.user_id!, "params.user_id");
       const permissionId = ctx.params.permission_id!;
@@ -332,10 +331,10 @@ export const teamRoutes: Route[] = [
         userId,
         permissionId,
       ]);
-      return jsonResponse(201, { id: permissionId, team_id: teamId, user_id: userId });
+      return answer(201, { id: permissionId, team_id: teamId, user_id: userId });
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/team-permissions/:team_id/:user_id/:permission_id",
     access: "server",
@@ -350,5 +349,5 @@ export const teamRoutes: Route[] = [
       if (deleted.length === 0) throw ApiError.known("TEAM_PERMISSION_NOT_FOUND", { team_id: teamId, user_id: userId, permission_id: permissionId });
       return { success: true };
     },
-  },
+  }),
 ];

@@ -1,8 +1,22 @@
 /**
- * ES256 access tokens (WebCrypto only): per-project signing keys stored in the database (so
- * tokens survive restarts and every process on one database verifies the others' tokens),
- * signing, verification and the JWKS document.
+ * ES256 access tokens with jose: per-project signing keys stored in the database (so tokens
+ * survive restarts and every process on one database verifies the others' tokens), signing,
+ * verification and the JWKS document.
  */
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+} from "jose";
 import type { AccessTokenPayload } from "../../core/schemas/index.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError } from "../http.js";
@@ -13,46 +27,46 @@ export type TokenAudience = "normal" | "restricted" | "anonymous";
 /** Access token lifetime: 10 minutes, as the hosted API. */
 export const ACCESS_TOKEN_LIFETIME_MILLIS = 10 * 60 * 1000;
 
+/** A public key as the JWKS document lists it. */
+export interface PublicSigningJwk {
+  kty: "EC";
+  alg: "ES256";
+  crv: "P-256";
+  kid: string;
+  x: string;
+  y: string;
+}
+
 interface SigningKey {
   audience: TokenAudience;
   slot: number;
   kid: string;
-  publicJwk: { kty: "EC"; alg: "ES256"; crv: "P-256"; kid: string; x: string; y: string };
+  publicJwk: PublicSigningJwk;
   privateKey: CryptoKey;
-  publicKey: CryptoKey;
 }
 
 const AUDIENCES: TokenAudience[] = ["normal", "restricted", "anonymous"];
-const ECDSA = { name: "ECDSA", namedCurve: "P-256" } as const;
-const SIGN = { name: "ECDSA", hash: "SHA-256" } as const;
+const ALG = "ES256";
 
 const keyCache = new WeakMap<object, Map<string, Promise<SigningKey[]>>>();
 
-function b64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64url");
-}
-
-function b64urlJson(value: unknown): string {
-  return b64url(new TextEncoder().encode(JSON.stringify(value)));
-}
-
-async function kidFor(x: string, y: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${x}.${y}`)));
-  return b64url(digest).slice(0, 12);
+async function newKeyRow(): Promise<{ kid: string; jwk: JWK }> {
+  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = (await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! })).slice(0, 12);
+  return { kid, jwk };
 }
 
 async function loadKeys(db: SqlExecutor, projectId: string): Promise<SigningKey[]> {
   const wanted = AUDIENCES.flatMap((audience) => [0, 1].map((slot) => ({ audience, slot })));
-  let rows = await db.query<{ audience: TokenAudience; slot: number; kid: string; private_jwk: JsonWebKey }>(
+  let rows = await db.query<{ audience: TokenAudience; slot: number; kid: string; private_jwk: JWK }>(
     "SELECT audience, slot, kid, private_jwk FROM signing_keys WHERE project_id = $1",
     [projectId],
   );
   if (rows.length < wanted.length) {
     for (const { audience, slot } of wanted) {
       if (rows.some((r) => r.audience === audience && r.slot === slot)) continue;
-      const pair = (await crypto.subtle.generateKey(ECDSA, true, ["sign", "verify"])) as CryptoKeyPair;
-      const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-      const kid = await kidFor(jwk.x!, jwk.y!);
+      const { kid, jwk } = await newKeyRow();
       // Two processes may race here; the first insert wins and both then read the same row.
       await db.query(
         `INSERT INTO signing_keys (project_id, audience, slot, kid, private_jwk) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
@@ -64,10 +78,9 @@ async function loadKeys(db: SqlExecutor, projectId: string): Promise<SigningKey[
   const keys: SigningKey[] = [];
   for (const row of rows) {
     const jwk = row.private_jwk;
-    const privateKey = await crypto.subtle.importKey("jwk", jwk, ECDSA, false, ["sign"]);
-    const publicJwk = { kty: "EC" as const, alg: "ES256" as const, crv: "P-256" as const, kid: row.kid, x: jwk.x!, y: jwk.y! };
-    const publicKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x!, y: jwk.y! }, ECDSA, false, ["verify"]);
-    keys.push({ audience: row.audience, slot: Number(row.slot), kid: row.kid, publicJwk, privateKey, publicKey });
+    const privateKey = (await importJWK({ ...jwk, alg: ALG }, ALG)) as CryptoKey;
+    const publicJwk: PublicSigningJwk = { kty: "EC", alg: ALG, crv: "P-256", kid: row.kid, x: jwk.x!, y: jwk.y! };
+    keys.push({ audience: row.audience, slot: Number(row.slot), kid: row.kid, publicJwk, privateKey });
   }
   keys.sort((a, b) => AUDIENCES.indexOf(a.audience) - AUDIENCES.indexOf(b.audience) || a.slot - b.slot);
   return keys;
@@ -84,6 +97,11 @@ export function getSigningKeys(db: SqlExecutor, projectId: string): Promise<Sign
     keys.catch(() => perDb.delete(projectId));
   }
   return keys;
+}
+
+/** Drops a project's cached keys (after the project was deleted). */
+export function forgetSigningKeys(db: SqlExecutor, projectId: string): void {
+  keyCache.get(db)?.delete(projectId);
 }
 
 /** The issuer of a token for `audience`: `<base>/api/v1/projects[-anonymous-users|-restricted-users]/<id>`. */
@@ -123,12 +141,11 @@ export async function signAccessToken(
   const keys = await getSigningKeys(db, projectId);
   // The hosted API signs with the first (legacy) key of the audience.
   const key = keys.find((k) => k.audience === audience && k.slot === 0)!;
-  const iat = Math.floor(nowMillis / 1000);
   const payload: AccessTokenPayload = {
     sub: subject.userId,
     iss: tokenIssuer(baseUrl, projectId, audience),
     aud: tokenAudienceClaim(projectId, audience),
-    iat,
+    iat: Math.floor(nowMillis / 1000),
     exp: Math.floor((nowMillis + ACCESS_TOKEN_LIFETIME_MILLIS) / 1000),
     project_id: projectId,
     branch_id: "main",
@@ -144,18 +161,28 @@ export async function signAccessToken(
     restricted_reason: subject.restrictedReason,
     requires_totp_mfa: subject.requiresTotpMfa,
   };
-  const signingInput = `${b64urlJson({ alg: "ES256", kid: key.kid, typ: "JWT" })}.${b64urlJson(payload)}`;
-  const signature = new Uint8Array(await crypto.subtle.sign(SIGN, key.privateKey, new TextEncoder().encode(signingInput)));
-  return `${signingInput}.${b64url(signature)}`;
+  return new SignJWT(payload as unknown as JWTPayload).setProtectedHeader({ alg: ALG, kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
 
-function decodeJson(part: string): Record<string, unknown> | null {
+/** The project a token claims to be for (unverified), or null when it is not a readable JWT. */
+export function claimedTokenProject(token: string): string | null {
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    const payload = decodeJwt(token);
+    return typeof payload.project_id === "string" ? payload.project_id : null;
   } catch {
     return null;
   }
+}
+
+/** True when the signing key, audience, issuer and user-type flags of a verified payload agree. */
+function isConsistent(payload: JWTPayload, projectId: string, keyAudience: TokenAudience | undefined): boolean {
+  const isAnonymous = payload.is_anonymous === true;
+  const isRestricted = payload.is_restricted === true;
+  const audience: TokenAudience = isAnonymous ? "anonymous" : isRestricted ? "restricted" : "normal";
+  if (keyAudience !== audience || payload.aud !== tokenAudienceClaim(projectId, audience)) return false;
+  const iss = typeof payload.iss === "string" ? payload.iss : "";
+  if (!iss.endsWith(new URL(tokenIssuer("http://x", projectId, audience)).pathname)) return false;
+  return typeof payload.sub === "string" && typeof payload.refresh_token_id === "string" && payload.branch_id === "main";
 }
 
 /**
@@ -164,36 +191,37 @@ function decodeJson(part: string): Record<string, unknown> | null {
  */
 export async function verifyAccessToken(db: SqlExecutor, projectId: string, token: string, nowMillis: number): Promise<AccessTokenPayload> {
   const unparsable = () => ApiError.known("UNPARSABLE_ACCESS_TOKEN");
-  const parts = token.split(".");
-  if (parts.length !== 3) throw unparsable();
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodeJson(headerPart);
-  const payload = decodeJson(payloadPart);
-  if (!header || !payload || header.alg !== "ES256") throw unparsable();
-  const tokenProject = typeof payload.project_id === "string" ? payload.project_id : null;
+  let claimed: JWTPayload;
+  let kid: string | undefined;
+  try {
+    claimed = decodeJwt(token);
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw unparsable();
+  }
+  const tokenProject = typeof claimed.project_id === "string" ? claimed.project_id : null;
   if (tokenProject !== null && tokenProject !== projectId)
     throw ApiError.known("INVALID_PROJECT_FOR_ACCESS_TOKEN", { expected_project_id: projectId, actual_project_id: tokenProject });
   const keys = await getSigningKeys(db, projectId);
-  const key = keys.find((k) => k.kid === header.kid);
-  if (!key) throw unparsable();
-  const signature = Buffer.from(signaturePart, "base64url");
-  const valid = await crypto.subtle.verify(SIGN, key.publicKey, signature, new TextEncoder().encode(`${headerPart}.${payloadPart}`));
-  if (!valid) throw unparsable();
-  // The signing key, audience, issuer and user-type flags must all agree.
-  const isAnonymous = payload.is_anonymous === true;
-  const isRestricted = payload.is_restricted === true;
-  const audience: TokenAudience = isAnonymous ? "anonymous" : isRestricted ? "restricted" : "normal";
-  if (key.audience !== audience || payload.aud !== tokenAudienceClaim(projectId, audience)) throw unparsable();
-  const iss = typeof payload.iss === "string" ? payload.iss : "";
-  if (!iss.endsWith(new URL(tokenIssuer("http://x", projectId, audience)).pathname)) throw unparsable();
-  if (typeof payload.sub !== "string" || typeof payload.refresh_token_id !== "string" || payload.branch_id !== "main") throw unparsable();
-  if (typeof payload.exp === "number" && payload.exp * 1000 <= nowMillis)
-    throw ApiError.known("ACCESS_TOKEN_EXPIRED", {
-      expired_at_millis: payload.exp * 1000,
-      project_id: projectId,
-      user_id: payload.sub,
-      refresh_token_id: payload.refresh_token_id,
-    });
+  const keyAudience = keys.find((k) => k.kid === kid)?.audience;
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys: keys.map((k) => k.publicJwk) }), {
+      algorithms: [ALG],
+      currentDate: new Date(nowMillis),
+    }));
+  } catch (error) {
+    // An expired token is still checked for consistency first: a forged one stays unparsable.
+    if (error instanceof errors.JWTExpired && isConsistent(error.payload, projectId, keyAudience))
+      throw ApiError.known("ACCESS_TOKEN_EXPIRED", {
+        expired_at_millis: Number(error.payload.exp) * 1000,
+        project_id: projectId,
+        user_id: error.payload.sub,
+        refresh_token_id: error.payload.refresh_token_id,
+      });
+    throw unparsable();
+  }
+  if (!isConsistent(payload, projectId, keyAudience)) throw unparsable();
   return payload as unknown as AccessTokenPayload;
 }
 

@@ -4,10 +4,9 @@
 import * as z from "zod/mini";
 import { createUserBodySchema, jsonSchema } from "../../core/schemas/index.js";
 import { isUuid } from "../customer-access.js";
-import { ApiError, type RequestContext, type Route } from "../http.js";
+import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { getProjectConfig, type ProjectConfig } from "../project-config.js";
-import { jsonResponse } from "../router.js";
-import { parseWith } from "../validate.js";
+import { orEmptyObject } from "../validate.js";
 import { hashPassword } from "./passwords.js";
 import { isTeamMember } from "./permissions.js";
 import { createPersonalTeamIfEnabled } from "./teams.js";
@@ -128,7 +127,7 @@ function meOrThrow(ctx: RequestContext): string {
 
 /** User routes. */
 export const userRoutes: Route[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/users/me",
     access: "client",
@@ -136,19 +135,20 @@ export const userRoutes: Route[] = [
       const user = await loadUserOr404(ctx, meOrThrow(ctx));
       return userView(ctx.db, ctx.projectId!, await getProjectConfig(ctx.db, ctx.projectId!), user, viewOf(ctx));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PATCH",
     path: "/users/me",
     access: "client",
-    async handler(ctx) {
-      const body = parseWith(ctx, ctx.accessType === "client" ? clientUpdateUserSchema : serverUpdateUserSchema, ctx.body ?? {}, "body") as UserUpdate;
+    body: (ctx) => orEmptyObject(ctx.accessType === "client" ? clientUpdateUserSchema : serverUpdateUserSchema),
+    async handler(ctx, input) {
+      const body = input.body as UserUpdate;
       const user = await loadUserOr404(ctx, meOrThrow(ctx));
       const config = await getProjectConfig(ctx.db, ctx.projectId!);
       return userView(ctx.db, ctx.projectId!, config, await applyUserUpdate(ctx, config, user, body), viewOf(ctx));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/users/me",
     access: "client",
@@ -159,13 +159,13 @@ export const userRoutes: Route[] = [
       await deleteUser(ctx, userId);
       return { success: true };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/users",
     access: "server",
-    async handler(ctx) {
-      const query = parseWith(ctx, listUsersQuerySchema, Object.fromEntries(ctx.url.searchParams), "query");
+    query: listUsersQuerySchema,
+    async handler(ctx, { query }) {
       if (query.only_anonymous === "true" && query.include_anonymous !== "true") throw ApiError.text(400, "only_anonymous=true requires include_anonymous=true");
       const projectId = ctx.projectId!;
       const config = await getProjectConfig(ctx.db, projectId);
@@ -207,13 +207,13 @@ export const userRoutes: Route[] = [
         pagination: { next_cursor: next ? next.id : null },
       };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/users",
     access: "server",
-    async handler(ctx) {
-      const body = parseWith(ctx, createUserBodySchema, ctx.body ?? {}, "body");
+    body: orEmptyObject(createUserBodySchema),
+    async handler(ctx, { body }) {
       const projectId = ctx.projectId!;
       const config = await getProjectConfig(ctx.db, projectId);
       const email = body.primary_email ?? null;
@@ -254,10 +254,10 @@ export const userRoutes: Route[] = [
       if (config.teams.createPersonalTeamOnSignUp) {
         await createPersonalTeamIfEnabled(ctx, projectId, config, user);
       }
-      return jsonResponse(201, view);
+      return answer(201, view);
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/users/:user_id",
     access: "server",
@@ -265,20 +265,20 @@ export const userRoutes: Route[] = [
       const user = await loadUserOr404(ctx, resolveUserId(ctx, ctx.params.user_id!, "params.user_id"));
       return userView(ctx.db, ctx.projectId!, await getProjectConfig(ctx.db, ctx.projectId!), user, "server");
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PATCH",
     path: "/users/:user_id",
     access: "server",
-    async handler(ctx) {
+    body: orEmptyObject(serverUpdateUserSchema),
+    async handler(ctx, { body }) {
       const userId = resolveUserId(ctx, ctx.params.user_id!, "params.user_id");
-      const body = parseWith(ctx, serverUpdateUserSchema, ctx.body ?? {}, "body");
       const user = await loadUserOr404(ctx, userId);
       const config = await getProjectConfig(ctx.db, ctx.projectId!);
       return userView(ctx.db, ctx.projectId!, config, await applyUserUpdate(ctx, config, user, body), "server");
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/users/:user_id",
     access: "server",
@@ -286,5 +286,5 @@ export const userRoutes: Route[] = [
       await deleteUser(ctx, resolveUserId(ctx, ctx.params.user_id!, "params.user_id"));
       return { success: true };
     },
-  },
+  }),
 ];

@@ -73,4 +73,13 @@ CREATE TABLE payments_live_events (
 CREATE INDEX payments_live_events_customer ON payments_live_events (project_id, customer_type, customer_id, id);
 `,
   },
+  {
+    // A code remembers the project's Stripe account as it was when the URL was created, as the
+    // hosted API's validate-code answers it.
+    id: "0101_purchase_code_account",
+    sql: `
+ALTER TABLE payments_purchase_codes ADD COLUMN stripe_account_id text;
+ALTER TABLE payments_purchase_codes ADD COLUMN charges_enabled boolean;
+`,
+  },
 ];

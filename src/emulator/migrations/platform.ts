@@ -1,6 +1,7 @@
 /**
  * The platform's tables: config overrides, the test clock, users, teams, memberships,
- * permissions, sessions, signing keys and idempotency records.
+ * permissions, sessions, signing keys and idempotency records; then projects and their API key
+ * sets (every other table is keyed by `project_id`).
  */
 import type { Migration } from "../migrate.js";
 
@@ -108,6 +109,41 @@ CREATE TABLE idempotency_keys (
   body text,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (project_id, identity, key)
+);
+`,
+  },
+  {
+    id: "0002_projects",
+    sql: `
+CREATE TABLE emulator_projects (
+  id text PRIMARY KEY,
+  display_name text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  owner_team_id uuid,
+  is_production_mode boolean NOT NULL DEFAULT false,
+  logo_url text,
+  logo_full_url text,
+  logo_dark_mode_url text,
+  logo_full_dark_mode_url text,
+  onboarding_status text NOT NULL DEFAULT 'completed',
+  created_at_millis double precision NOT NULL,
+  stripe_account_id text UNIQUE,
+  stripe_charges_enabled boolean NOT NULL DEFAULT false,
+  stripe_details_submitted boolean NOT NULL DEFAULT false,
+  stripe_payouts_enabled boolean NOT NULL DEFAULT false
+);
+CREATE INDEX emulator_projects_owner ON emulator_projects (owner_team_id);
+CREATE TABLE emulator_api_key_sets (
+  project_id text NOT NULL REFERENCES emulator_projects (id) ON DELETE CASCADE,
+  id uuid NOT NULL,
+  description text NOT NULL,
+  publishable_client_key text,
+  secret_server_key text,
+  super_secret_admin_key text,
+  created_at_millis double precision NOT NULL,
+  expires_at_millis double precision NOT NULL,
+  manually_revoked_at_millis double precision,
+  PRIMARY KEY (project_id, id)
 );
 `,
   },

@@ -23,6 +23,8 @@ export interface PurchaseRecord extends LedgerPurchase {
   periodInterval: DayInterval | null;
   cancelAtPeriodEnd: boolean;
   creationSource: string;
+  /** Provider-backed subscriptions: the start of the provider's current period (periods follow from it). */
+  periodAnchor?: number | null;
 }
 
 /** A purchase code (checkout URL) as stored. */
@@ -33,6 +35,10 @@ export interface PurchaseCodeRecord extends CustomerRef {
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;
+  /** The project's Stripe account when the code was created. */
+  stripeAccountId: string;
+  /** Whether that account could take charges then. */
+  chargesEnabled: boolean;
 }
 
 const customerWhere = "project_id = $1 AND customer_type = $2 AND customer_id = $3";
@@ -111,6 +117,9 @@ interface PurchaseRow {
   cancel_at_period_end: boolean;
   ended_at: number | null;
   creation_source: string;
+  current_period_start: number | null;
+  revoked_quantity: number | null;
+  revoked_at: number | null;
 }
 
 function fromJson<T>(v: T | string): T {
@@ -120,7 +129,8 @@ function fromJson<T>(v: T | string): T {
 /** All subscriptions and one-time purchases of a customer, oldest first. */
 export async function loadPurchases(db: SqlExecutor, c: CustomerRef): Promise<PurchaseRecord[]> {
   const rows = await db.query<PurchaseRow>(
-    `SELECT id, kind, product_id, product, price_id, quantity, created_at, status, period_interval, cancel_at_period_end, ended_at, creation_source
+    `SELECT id, kind, product_id, product, price_id, quantity, created_at, status, period_interval, cancel_at_period_end, ended_at, creation_source,
+       current_period_start, revoked_quantity, revoked_at
      FROM payments_purchases WHERE ${customerWhere} ORDER BY created_at, id`,
     customerParams(c),
   );
@@ -140,6 +150,9 @@ export async function loadPurchases(db: SqlExecutor, c: CustomerRef): Promise<Pu
       cancelAtPeriodEnd: r.cancel_at_period_end,
       endedAt: r.ended_at === null ? null : Number(r.ended_at),
       creationSource: r.creation_source,
+      periodAnchor: r.current_period_start === null || r.current_period_start === undefined ? null : Number(r.current_period_start),
+      revokedQuantity: Number(r.revoked_quantity ?? 0),
+      revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
     };
   });
 }
@@ -186,8 +199,9 @@ export async function endSubscription(
 /** Stores a new purchase code. */
 export async function insertPurchaseCode(tx: SqlExecutor, code: PurchaseCodeRecord): Promise<void> {
   await tx.query(
-    `INSERT INTO payments_purchase_codes (full_code, project_id, customer_type, customer_id, product_id, product, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8)`,
+    `INSERT INTO payments_purchase_codes (full_code, project_id, customer_type, customer_id, product_id, product, created_at, expires_at,
+       stripe_account_id, charges_enabled)
+     VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10)`,
     [
       code.fullCode,
       code.projectId,
@@ -197,6 +211,8 @@ export async function insertPurchaseCode(tx: SqlExecutor, code: PurchaseCodeReco
       JSON.stringify(code.product),
       code.createdAt,
       code.expiresAt,
+      code.stripeAccountId,
+      code.chargesEnabled,
     ],
   );
 }
@@ -213,7 +229,16 @@ export async function findValidPurchaseCode(db: SqlExecutor, fullCode: string, n
     created_at: number;
     expires_at: number;
     used_at: number | null;
-  }>(`SELECT * FROM payments_purchase_codes WHERE full_code = $1`, [fullCode]);
+    stripe_account_id: string | null;
+    charges_enabled: boolean | null;
+    project_stripe_account_id: string | null;
+    project_charges_enabled: boolean | null;
+  }>(
+    // Codes stored before codes kept their account fall back to the project's current one.
+    `SELECT c.*, p.stripe_account_id AS project_stripe_account_id, p.stripe_charges_enabled AS project_charges_enabled
+     FROM payments_purchase_codes c LEFT JOIN emulator_projects p ON p.id = c.project_id WHERE c.full_code = $1`,
+    [fullCode],
+  );
   const r = rows[0];
   if (!r || r.used_at !== null || Number(r.expires_at) <= now) return null;
   return {
@@ -226,6 +251,8 @@ export async function findValidPurchaseCode(db: SqlExecutor, fullCode: string, n
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     usedAt: null,
+    stripeAccountId: r.stripe_account_id ?? r.project_stripe_account_id ?? "",
+    chargesEnabled: r.charges_enabled ?? r.project_charges_enabled ?? false,
   };
 }
 

@@ -5,7 +5,8 @@
 import { createLiveBus, type LiveTopic, type LiveValue } from "../../../src/core/live/bus.js";
 import { parseTopic, type LiveChannelHost } from "../../../src/core/live/live-channel.js";
 import type { PaymentsConfig } from "../../../src/core/schemas/index.js";
-import { createEmulator, type Emulator } from "../../../src/emulator/create-emulator.js";
+import type { Emulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 
 export const config: PaymentsConfig = {
   items: { credits: { displayName: "Credits", customerType: "custom" } },
@@ -20,7 +21,8 @@ export const config: PaymentsConfig = {
 };
 
 export async function startEmulator(): Promise<Emulator> {
-  const emulator = createEmulator({ config });
+  // A project of the worker's emulator per test file.
+  const emulator = createProjectEmulator({ config });
   await emulator.ready;
   return emulator;
 }

@@ -3,10 +3,11 @@
  * each checked against the wire contract (hosted-api.md A.2-A.4, auth-api.md 1-5).
  */
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { createApi } from "../platform/api.js";
+import { createOwnedProject, signUpToInternal } from "../projects/hosted-flow.js";
 
-const emulator = createEmulator();
+const emulator = createProjectEmulator();
 const { call, signedInUser, updateConfig } = createApi(emulator);
 afterAll(() => emulator.close());
 
@@ -134,17 +135,25 @@ describe("OAuth refresh grant (auth-api 2.1)", () => {
 });
 
 describe("admin access tokens (hosted-api A.2, auth-api 5.2)", () => {
-  test("admin access with an admin access token instead of the key: tokens not from the internal project are refused with the admin-token errors", async () => {
-    const adminToken = (token: string) =>
-      call("GET", "/internal/config", { access: null, headers: { "x-stack-access-type": "admin", "x-stack-project-id": emulator.project.id, "x-stack-admin-access-token": token } });
+  test("admin access with an admin access token instead of the key: only a token of an internal-project user who manages the project is accepted", async () => {
+    const adminToken = (token: string, projectId = emulator.project.id) =>
+      call("GET", "/internal/config", { access: null, headers: { "x-stack-access-type": "admin", "x-stack-project-id": projectId, "x-stack-admin-access-token": token } });
     const garbage = await adminToken("not-a-jwt");
     expect(garbage.status).toBe(401);
     expect(garbage.json).toEqual({ code: "UNPARSABLE_ADMIN_ACCESS_TOKEN", error: "Admin access token is not parsable." });
+    // A valid token of this project's own user is a token of the wrong project.
     const user = await signedInUser();
     const projectUser = await adminToken(user.accessToken);
     expect(projectUser.status).toBe(401);
-    expect(projectUser.json).toEqual({ code: "INVALID_PROJECT_FOR_ADMIN_ACCESS_TOKEN", error: "Admin access tokens must be created on the internal project." });
-    // The super secret admin key still works, with or without a token beside it.
+    expect(projectUser.json).toEqual({ code: "ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN", error: "Admin access token does not have the required permissions to access this project." });
+    // An internal-project user's token works for the projects their team owns, and only those.
+    const owner = await signUpToInternal(emulator);
+    const { projectId } = await createOwnedProject(emulator, owner);
+    expect((await adminToken(owner.accessToken, projectId)).status).toBe(200);
+    const notOwner = await adminToken(owner.accessToken);
+    expect(notOwner.status).toBe(401);
+    expect(notOwner.json.code).toBe("ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN");
+    // The super secret admin key still works, with no token beside it.
     expect((await call("GET", "/internal/config", { access: "admin" })).status).toBe(200);
   });
 });

@@ -3,6 +3,7 @@
 import { StackClientApp, StackServerApp } from "@stackframe/js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
+import { workerStorage } from "../../fixtures/emulator-app.js";
 
 let running: RunningEmulator;
 let server: StackServerApp<true>;
@@ -16,7 +17,7 @@ const client = () =>
   });
 
 beforeAll(async () => {
-  running = await startEmulator({ port: 0 });
+  running = await startEmulator({ port: 0, ...workerStorage() });
   server = new StackServerApp({
     baseUrl: running.url,
     projectId: running.emulator.project.id,

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { createApi } from "../platform/api.js";
 
-const emulator = createEmulator();
+const emulator = createProjectEmulator();
 const { call, signedInUser, updateConfig, project } = createApi(emulator);
 afterAll(() => emulator.close());
 

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { accessTokenPayloadSchema } from "../../../src/core/schemas/index.js";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { createApi } from "../platform/api.js";
 import * as z from "zod/mini";
 
-const emulator = createEmulator();
+const emulator = createProjectEmulator();
 const { call, signedInUser, project } = createApi(emulator);
 afterAll(() => emulator.close());
 

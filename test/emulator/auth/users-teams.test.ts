@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../../../src/emulator/customer-access.js";
 import type { Route } from "../../../src/emulator/http.js";
 import { createApi } from "../platform/api.js";
@@ -18,7 +18,7 @@ const extraRoutes: Route[] = [
   },
 ];
 
-const emulator = createEmulator({ extraRoutes });
+const emulator = createProjectEmulator({ extraRoutes });
 const { call, signedInUser, updateConfig } = createApi(emulator);
 afterAll(() => emulator.close());
 

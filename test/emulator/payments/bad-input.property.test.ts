@@ -16,7 +16,9 @@ afterAll(() => h.close());
 async function snapshot(): Promise<string> {
   const tables = ["payments_item_changes", "payments_purchases", "payments_purchase_codes", "payments_live_events", "payments_customer_locks"];
   const counts = [];
-  for (const t of tables) counts.push((await h.emulator.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`))[0]!.n);
+  // Scoped to this file's project: other test files of the worker share the database.
+  for (const t of tables)
+    counts.push((await h.emulator.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE project_id = $1`, [h.emulator.project.id]))[0]!.n);
   return counts.join(",");
 }
 

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
+import { workerStorage } from "../../fixtures/emulator-app.js";
 import { TEST_CONFIG } from "./config.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -30,7 +31,7 @@ async function api(method: string, path: string, body?: unknown, token?: string)
 
 describe.skipIf(noBrowser)("checkout page in Chromium", () => {
   beforeAll(async () => {
-    running = await startEmulator({ port: 0, config: TEST_CONFIG, storage: {} });
+    running = await startEmulator({ port: 0, config: TEST_CONFIG, ...workerStorage() });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   }, 60_000);
   afterAll(async () => {

@@ -1,10 +1,12 @@
 /**
- * Raw-HTTP helpers for the payments route tests: one in-process emulator per test file, requests
- * with server/admin keys or a client user's token, and fresh users/teams per test.
+ * Raw-HTTP helpers for the payments route tests: a project of the worker's in-process emulator
+ * per harness, requests with server/admin keys or a client user's token, and fresh users/teams
+ * per test.
  */
 import { randomUUID } from "node:crypto";
 import type { PaymentsConfig } from "../../../src/core/schemas/index.js";
-import { createEmulator, type CreateEmulatorOptions, type Emulator } from "../../../src/emulator/create-emulator.js";
+import type { CreateEmulatorOptions, Emulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 
 export const BASE = "http://emulator.test";
 
@@ -29,7 +31,7 @@ export interface Harness {
 }
 
 export function createHarness(options: CreateEmulatorOptions = {}): Harness {
-  const emulator = createEmulator(options);
+  const emulator = createProjectEmulator(options);
   const p = emulator.project;
   const headersFor = (access: Access): Record<string, string> => {
     if (access === "none") return {};

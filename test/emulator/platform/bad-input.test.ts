@@ -2,10 +2,10 @@
 // answered with a 2xx or 4xx, never a 500, and never change another user's data.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { createApi } from "./api.js";
 
-const emulator = createEmulator();
+const emulator = createProjectEmulator();
 const { call, signedInUser } = createApi(emulator);
 let victim: { userId: string; accessToken: string };
 let attacker: { userId: string; accessToken: string };

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
+import { createProjectEmulator } from "../../../src/testing.js";
 import { getProjectConfig, isTrustedReturnUrl, mergeConfigOverride, renderProjectConfig } from "../../../src/emulator/project-config.js";
 import { emulatorNow } from "../../../src/emulator/clock.js";
 import { createApi } from "./api.js";
 
 let fakeNow = Date.UTC(2030, 0, 1);
-const emulator = createEmulator({
+const emulator = createProjectEmulator({
   clock: { now: () => fakeNow },
   config: { items: { credits: { displayName: "Credits", customerType: "user" } }, offers: { legacy: { customerType: "user", prices: "include-by-default" } } } as never,
 });

@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Route } from "../../../src/emulator/http.js";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
+import { workerStorage } from "../../fixtures/emulator-app.js";
 
 let ticks: (() => void) | undefined;
 const extraRoutes: Route[] = [
@@ -34,7 +35,7 @@ const extraRoutes: Route[] = [
 
 let running: RunningEmulator;
 beforeAll(async () => {
-  running = await startEmulator({ port: 0, extraRoutes });
+  running = await startEmulator({ port: 0, extraRoutes, ...workerStorage() });
 });
 afterAll(() => running.close());
 
@@ -105,7 +106,7 @@ describe("startEmulator over real HTTP", () => {
   });
 
   test("close() returns even while a stream is open", async () => {
-    const other = await startEmulator({ port: 0, extraRoutes });
+    const other = await startEmulator({ port: 0, extraRoutes, ...workerStorage() });
     const res = await fetch(`${other.url}/api/v1/test/stream`);
     await res.body!.getReader().read();
     const started = Date.now();

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { afterAll, describe, expect, test } from "vitest";
-import { createEmulator } from "../../../src/emulator/create-emulator.js";
-import { ApiError, type Route } from "../../../src/emulator/http.js";
+import { createProjectEmulator } from "../../../src/testing.js";
+import { ApiError, defineRoute, type Route } from "../../../src/emulator/http.js";
 import { parseWith } from "../../../src/emulator/validate.js";
 import { createApi } from "./api.js";
 
@@ -24,9 +24,18 @@ const extraRoutes: Route[] = [
   { method: "GET", path: "/test/text-error", access: "client", handler: async () => Promise.reject(ApiError.text(403, "Nope, not yours.")) },
   { method: "GET", path: "/test/params/:a/:b", access: "client", handler: async (ctx) => ctx.params },
   { method: "GET", path: "/test/headers", access: "client", handler: async (ctx) => ({ nonce: ctx.header("x-stack-random-nonce"), version: ctx.apiVersion }) },
+  defineRoute({
+    method: "GET",
+    path: "/test/typed/:n",
+    access: "client",
+    params: z.strictObject({ n: z.string().check(z.regex(/^\d+$/)) }),
+    response: z.object({ doubled: z.number() }),
+    // A wrong answer for n = 13, to show the answer check.
+    handler: async (_ctx, { params }) => (params.n === "13" ? ({ doubled: "26" } as never) : { doubled: Number(params.n) * 2 }),
+  }),
 ];
 
-const emulator = createEmulator({ extraRoutes });
+const emulator = createProjectEmulator({ extraRoutes });
 const { call, project } = createApi(emulator);
 afterAll(() => emulator.close());
 
@@ -102,6 +111,32 @@ describe("response headers and format", () => {
     expect(await health.text()).toBe("OK");
   });
 
+  test("HEAD answers as GET would, headers and status, without a body", async () => {
+    const headers = { "x-stack-access-type": "client", "x-stack-project-id": project.id };
+    const get = await emulator.fetch(new Request("http://localhost/api/latest/projects/current", { headers }));
+    const head = await emulator.fetch(new Request("http://localhost/api/latest/projects/current", { method: "HEAD", headers }));
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe(get.headers.get("content-type"));
+    expect(head.headers.get("x-stack-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await head.text()).toBe("");
+    const refused = await emulator.fetch(new Request("http://localhost/api/v1/test/server-only", { method: "HEAD", headers }));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-stack-known-error")).toBe("INSUFFICIENT_ACCESS_TYPE");
+    expect(await refused.text()).toBe("");
+    expect((await emulator.fetch(new Request("http://localhost/api/v1/test/echo", { method: "HEAD", headers }))).status).toBe(405);
+  });
+
+  test("declared routes get typed, validated input; answers are checked against their schema in tests", async () => {
+    expect((await call("GET", "/test/typed/21")).json).toEqual({ doubled: 42 });
+    const bad = await call("GET", "/test/typed/abc");
+    expect(bad.status).toBe(400);
+    expect(bad.json.details.message).toContain("params.n must match");
+    const wrong = await call("GET", "/test/typed/13");
+    expect(wrong.status).toBe(500);
+    expect(wrong.text).toContain("The answer of GET /test/typed/:n does not match its schema");
+    expect(wrong.text).toContain("answer.doubled must be a `number` type");
+  });
+
   test("both version prefixes serve the same routes; params are decoded", async () => {
     const v1 = await call("GET", "/test/headers", { version: "v1" });
     const latest = await call("GET", "/test/headers", { version: "latest" });
@@ -123,10 +158,10 @@ describe("CORS", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
-    const allowed = res.headers.get("access-control-allow-headers")!.split(", ");
+    const allowed = res.headers.get("access-control-allow-headers")!.split(/,\s*/);
     for (const h of ["x-stack-access-token", "x-hexclave-access-token", "x-hexclave-project-id", "content-type", "idempotency-key", "x-stack-override-error-status"])
       expect(allowed).toContain(h);
-    const exposed = res.headers.get("access-control-expose-headers")!.split(", ");
+    const exposed = res.headers.get("access-control-expose-headers")!.split(/,\s*/);
     for (const h of ["content-type", "x-stack-actual-status", "x-hexclave-actual-status", "x-stack-known-error", "x-hexclave-known-error", "x-stack-request-id", "x-hexclave-request-id", "x-stack-idempotency", "x-stack-idempotency-supported"])
       expect(exposed).toContain(h);
   });
