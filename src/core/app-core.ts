@@ -10,7 +10,7 @@ import { Session, createTokenStore, isRequestLike, loadServerStores, type TokenS
 import { createTransport, type AccessType, type CallOptions, type RetryOptions, type TransportHooks } from "./transport.js";
 import { apiPath, createApiContext, type ApiContext } from "./api-context.js";
 import type { ClientUserWire } from "./schemas/auth.js";
-import { signInResponseShape, successResponseShape } from "./wire-shapes.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import type { Shape } from "./wire-shape.js";
 
 /** Handler and redirect URLs (official SDK names); only the ones this SDK navigates to are used. */
@@ -76,6 +76,9 @@ export interface GetUserOptions extends CallOptions {
 
 /** A value or a known error, as the official SDK's credential methods return. */
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: StackPaymentsError };
+
+/** Anonymous sign-up, which most pages never do (anonymous-sign-up.ts), loaded when `or: "anonymous"` first needs it. */
+const loadAnonymousSignUp = loadOnFirstUse(() => import("./anonymous-sign-up.js"), "anonymous sign-up");
 
 const DEFAULT_URLS: HandlerUrls = {
   handler: "/handler",
@@ -239,22 +242,11 @@ export async function resolveUser<T extends ClientUserWire>(core: AppCore, sessi
       return wire && !wire.is_anonymous ? redirectTo(core, core.urls.onboarding, "The user is restricted") : redirectTo(core, core.urls.signIn, "No user is signed in");
     }
     if (options.or !== "anonymous") return null;
-    await signUpAnonymously(core, session, options);
+    await (await loadAnonymousSignUp()).signUpAnonymously(core.contextFor(null, "client"), session, options);
     wire = await fetchMe(core, session, accessType, schema, options);
     if (!wire) throw notSignedIn();
   }
   return wire;
-}
-
-/** Signs up an anonymous user and stores the tokens in `session`. */
-export async function signUpAnonymously(core: AppCore, session: Session, callOptions: CallOptions | undefined): Promise<void> {
-  const tokens = await core.contextFor(null, "client").call({
-    method: "POST",
-    path: apiPath`/auth/anonymous/sign-up`,
-    schema: signInResponseShape,
-    options: callOptions,
-  });
-  await session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token });
 }
 
 /**
