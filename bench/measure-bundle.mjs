@@ -111,3 +111,11 @@ export function baselineDir(name, spec) {
     return undefined;
   }
 }
+
+/** Admin code (StackAdminApp and what only it uses), which no browser bundle may hold: it is for servers with the admin key. */
+const ADMIN_CODE = /^src\/(core\/admin\/|apps\/admin-app\.ts$|react\/(use-admin-app|admin-query-options)\.ts$)/;
+
+/** The admin modules among everything `measured` can load (its lazy chunks included): [] when there are none, as there must be. */
+export function adminInputs(measured) {
+  return Object.keys(Object.values(measured.totalMeta.outputs)[0].inputs).filter((file) => ADMIN_CODE.test(file));
+}

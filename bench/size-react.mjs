@@ -4,10 +4,10 @@
 // official `@stackframe/react` for the same component, bundled the same way (installed once into
 // node_modules/.cache for this; `--no-baseline` skips it). The budget counts what the page loads
 // before its first render; everything (the live channel, loaded after it, included) is printed
-// beside it (see measure-bundle.mjs). `--check` exits 1 over 22 KB. `--verbose` lists the largest inputs.
+// beside it (see measure-bundle.mjs). `--check` exits 1 over 22 KB or with admin code in the bundle. `--verbose` lists the largest inputs.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { baselineDir, kb, measureBundle, printLargestInputs, root } from "./measure-bundle.mjs";
+import { adminInputs, baselineDir, kb, measureBundle, printLargestInputs, root } from "./measure-bundle.mjs";
 
 const BUDGET_BYTES = 22 * 1024;
 
@@ -48,5 +48,11 @@ if (theirs) line("@stackframe/react", theirs);
 console.log("(react, react-dom and @tanstack/react-query left out of both)");
 if (theirs) console.log(`ratio (theirs / ours, min+gzip): ${(theirs.initial / ours.initial).toFixed(1)}x lighter before the first render, ${(theirs.total / ours.total).toFixed(1)}x counting everything`);
 console.log(`budget ${kb(BUDGET_BYTES)}: ${ours.initial <= BUDGET_BYTES ? "within" : "OVER"} (${kb(BUDGET_BYTES - ours.initial)} left)`);
+// The admin hooks are exported by stack-payments/react too: an app that does not use them must not ship them.
+const admin = adminInputs(ours);
+console.log(`admin code in the bundle (its lazy chunks included): ${admin.length === 0 ? "none" : admin.join(", ")}`);
 if (process.argv.includes("--verbose")) printLargestInputs(ours);
-if (process.argv.includes("--check") && ours.initial > BUDGET_BYTES) process.exit(1);
+if (process.argv.includes("--check") && (ours.initial > BUDGET_BYTES || admin.length > 0)) {
+  console.log(`FAIL: ${ours.initial > BUDGET_BYTES ? `over the ${kb(BUDGET_BYTES)} budget` : "admin code reaches the browser bundle"}`);
+  process.exit(1);
+}
