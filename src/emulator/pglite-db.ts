@@ -3,7 +3,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
 import { Mutex } from "./db-retry.js";
 import { createScopedDb } from "./scoped-db.js";
@@ -12,6 +12,27 @@ import { createScopedDb } from "./scoped-db.js";
 export interface PgliteDbOptions {
   /** Folder to keep the database in; omitted means in memory (lost on close). */
   dataDir?: string;
+}
+
+/** What to do when PGlite is missing: it is an optional peer, so an SDK-only install leaves it out. */
+const PGLITE_MISSING_MESSAGE =
+  "The emulator's default database, PGlite, is not installed. Run `npm install -D @electric-sql/pglite`, or set DATABASE_URL to a PostgreSQL database (with `npm install -D pg`).";
+
+/**
+ * Loads PGlite on first use rather than at import: an app that installs only the SDK (no PGlite)
+ * can still import the emulator to run it on PostgreSQL, and one without either learns what to install.
+ */
+async function loadPglite(): Promise<typeof import("@electric-sql/pglite")> {
+  try {
+    return await import("@electric-sql/pglite");
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    // Only a missing package gets the install hint; any other failure (a broken install) is its own.
+    if ((e.code === "ERR_MODULE_NOT_FOUND" || e.code === "MODULE_NOT_FOUND") && String(e.message).includes("@electric-sql/pglite")) {
+      throw new Error(PGLITE_MISSING_MESSAGE, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function executor(target: PGlite): SqlExecutor {
@@ -66,6 +87,7 @@ function lockDataDir(dataDir: string): () => void {
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
+  const { PGlite } = await loadPglite();
   const unlock = options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir);
   let pg: PGlite;
   try {
