@@ -71,6 +71,7 @@ export {
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
 export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
 export { StackAdminApp, type StackAdminAppOptions } from "./apps/admin-app.js";
+export type { ProjectOwnerSession } from "./core/admin/admin-connection.js";
 export type {
   Transaction,
   TransactionEntry,
