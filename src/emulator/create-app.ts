@@ -21,6 +21,7 @@ import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
 import { limitBody, readBody } from "./middleware/read-body.js";
 import { runRoute, zodInput } from "./middleware/route-steps.js";
+import { recordActivity } from "./dashboard/dashboard-routes.js";
 
 /** The API version prefixes every API route is served under. */
 export const API_PREFIXES = ["/api/v1", "/api/latest"] as const;
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   const { apiRoutes, rootRoutes, ...services } = options;
   // Not strict: a trailing slash names the same route, as the SDK strips it anyway.
   const app = new Hono<EmulatorEnv>({ strict: false });
+  app.use(recordActivity(services));
   app.use(commonHeaders(services));
   app.use(statusOverride());
   app.use(

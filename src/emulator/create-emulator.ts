@@ -15,6 +15,7 @@ import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
 import { adminMigrations } from "./migrations/admin.js";
 import { adminPaymentsRoutes } from "./payments/admin-routes.js";
+import { dashboardApiRoutes, dashboardMigrations, dashboardPageRoutes } from "./dashboard/dashboard-routes.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
@@ -141,7 +142,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const ready = (async () => {
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations]);
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...dashboardMigrations]);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -173,7 +174,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   };
 
   let app: ReturnType<typeof createApp> | undefined;
-  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
+  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...dashboardApiRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
   return {
@@ -192,7 +193,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
         defaultProjectId: project.id,
         checkAnswers,
         apiRoutes,
-        rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute],
+        rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute, ...dashboardPageRoutes],
       });
       return app.fetch(request);
     },
