@@ -92,6 +92,7 @@ async function runEmulator(args: string[]): Promise<void> {
       `Stack payments emulator running at ${running.url}`,
       ``,
       `  Base URL:               ${running.url}`,
+      `  Dashboard:              ${running.url}/dashboard`,
       `  Project ID:             ${project.id}`,
       `  Publishable client key: ${project.publishableClientKey}`,
       `  Secret server key:      ${project.secretServerKey}`,

@@ -189,7 +189,8 @@ function ProductEditor({ payments, productId, onClose }: { payments: Payments; p
   const items = Object.entries(payments.items ?? {});
   const id = productId ?? draft.id.trim();
   const prefix = `payments.products.${id}`;
-  const pricesRefused = refusalAt(refusal, "prices");
+  // The price list refused as a whole (a bad price id or shape): amounts are then checked here.
+  const pricesRefused = refusal?.fields.prices;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -339,7 +340,7 @@ function ProductEditor({ payments, productId, onClose }: { payments: Payments; p
                   price={price}
                   index={index}
                   refusal={refusal}
-                  amountErrors={pricesRefused ? amountProblems(price) : {}}
+                  amountErrors={refusal ? amountProblems(price) : {}}
                   onChange={(patch) => setPrice(price.key, patch)}
                   onRemove={() => set({ prices: draft.prices.filter((p) => p.key !== price.key) })}
                 />
@@ -468,7 +469,12 @@ function PriceEditor({
       </div>
       <div className="amounts">
         {price.amounts.map((a, i) => (
-          <Field key={a.currency} label={`Amount (${a.currency})`} className="amount-field" error={refusalAt(refusal, `${path}.${a.currency}`) ?? amountErrors[a.currency]}>
+          <Field
+            key={a.currency}
+            label={`Amount (${a.currency})`}
+            className="amount-field"
+            error={[refusalAt(refusal, `${path}.${a.currency}`), amountErrors[a.currency]].filter(Boolean).join("\n") || undefined}
+          >
             {(props) => (
               <div className="inline">
                 <input

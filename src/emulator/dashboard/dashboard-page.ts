@@ -45,6 +45,11 @@ function moduleFile(fileURLToPath: (url: string) => string): string | null {
   }
 }
 
+/** Imports a module bundlers must leave alone (it exists only next to the sources). */
+function importAtRunTime(specifier: string): Promise<unknown> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}
+
 async function hashOf(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -85,8 +90,9 @@ async function loadBundle(): Promise<Bundle> {
     return { missing: "The dashboard is not built. Run `npm run build` (it writes dist/dashboard/), then reload." };
   }
   try {
-    // A devDependency, present wherever the sources are.
-    const esbuild = await import("esbuild");
+    // A devDependency, present wherever the sources are; named through a variable so that no
+    // bundler of the emulator tries to bundle it.
+    const esbuild = (await importAtRunTime("esbuild")) as typeof import("esbuild");
     const result = await esbuild.build({
       entryPoints: [entry],
       bundle: true,
@@ -110,10 +116,13 @@ async function loadBundle(): Promise<Bundle> {
 }
 
 let bundle: Promise<Bundle> | undefined;
-/** The bundle, loaded (or built) once per process. */
-function getBundle(): Promise<Bundle> {
+/** The bundle, loaded (or built) once per process; looked for again while there is none. */
+async function getBundle(): Promise<Bundle> {
   bundle ??= loadBundle();
-  return bundle;
+  const found = await bundle;
+  // A build may be on its way (`npm run build` in another terminal): do not remember its absence.
+  if ("missing" in found) bundle = undefined;
+  return found;
 }
 
 const escapeJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
