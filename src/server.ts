@@ -79,6 +79,7 @@ export type {
   TransactionsPage,
   ListTransactionsOptions,
   RefundTransactionOptions,
+  RefundEntry,
   ItemQuantityChangeOptions,
 } from "./core/admin/transactions.js";
 export type { StripeAccountInfo, PaymentMethodConfig, PaymentMethodConfigs, PaymentMethodId } from "./core/admin/payment-settings.js";

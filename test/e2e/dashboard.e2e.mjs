@@ -220,7 +220,7 @@ export const tests = [
       await assertNotReloaded(page);
       await shot(ctx, "09-customer-bought");
       await openSection(ctx, "transactions");
-      const row = page.locator('[data-testid^="transaction-"]').filter({ hasText: "100 credits" }).first();
+      const row = page.locator('button[data-testid^="transaction-"]').filter({ hasText: "100 credits" }).first();
       await row.waitFor();
       await expectText(page, "transactions-card", /Free \(test mode\)/);
       await shot(ctx, "10-transactions");
@@ -295,34 +295,54 @@ export const tests = [
     },
   },
   {
-    name: "refunds part of a simulated paid purchase; the product is taken back",
+    name: "the navigation folds into a menu at 375 px",
+    async fn(ctx) {
+      const page = dash(ctx);
+      await page.setViewportSize(NARROW);
+      assert.equal(await page.getByTestId("nav-customers").isVisible(), false, "the navigation is folded away at 375 px");
+      await page.getByRole("button", { name: "Menu" }).click();
+      await page.getByTestId("nav-customers").waitFor();
+      await ctx.screenshot(page, "19-menu-375");
+      await page.getByTestId("nav-customers").click();
+      await page.waitForURL(/#\/customers/);
+      await page.getByTestId("nav-customers").waitFor({ state: "hidden" });
+      await ctx.screenshot(page, "19-customers-375");
+      await page.setViewportSize(WIDE);
+    },
+  },
+  {
+    name: "refunds part of a simulated paid purchase (bad input refused first): one of two packs and its price",
     async fn(ctx) {
       const page = dash(ctx);
       await page.goto(`${ctx.dashboardUrl}#/customers/user/${ctx.userId}`);
       await page.getByTestId("simulate-purchase").click();
       await page.getByTestId("simulate-product").selectOption(PRODUCT);
+      await page.getByTestId("simulate-quantity").fill("2");
+      await shot(ctx, "20-simulate-purchase");
       await page.getByTestId("simulate-save").click();
-      await page.getByTestId("toast").filter({ hasText: /Paid \$7\.50/ }).waitFor();
-      await page.getByTestId(`owned-${PRODUCT}`).waitFor({ timeout: 10_000 });
-      await expectText(page, "quantity-credits", "125", 10_000);
+      await page.getByTestId("toast").filter({ hasText: /Paid \$15\.00/ }).waitFor();
+      await expectText(page, `owned-${PRODUCT}`, /Boost pack\s*×2/, 10_000);
+      await expectText(page, "quantity-credits", "150", 10_000);
       await openSection(ctx, "transactions");
-      const row = page.locator('[data-testid^="transaction-"]').filter({ hasText: "Boost pack" }).first();
+      const row = page.locator('button[data-testid^="transaction-"]').filter({ hasText: "Boost pack" }).first();
       await row.waitFor();
-      await expectText(page, "transactions-card", /\$7\.50/);
+      await expectText(page, "transactions-card", /\$15\.00/);
       await row.click();
       await page.getByTestId("refund-form").waitFor();
-      await page.getByTestId("refund-amount").fill("9");
+      await page.getByTestId("refund-quantity").fill("3");
+      await page.getByTestId("refund-amount").fill("7.50");
       await page.getByTestId("refund-submit").click();
-      await page.getByTestId("refund-error").waitFor();
-      await shot(ctx, "20-refund-refused");
-      await page.getByTestId("refund-amount").fill("2.50");
-      await shot(ctx, "21-refund");
+      await expectText(page, "refund-error", /Refund quantity cannot exceed purchased quantity/);
+      await shot(ctx, "21-refund-refused");
+      await page.getByTestId("refund-quantity").fill("1");
+      await shot(ctx, "22-refund");
       await page.getByTestId("refund-submit").click();
-      await page.getByTestId("toast").filter({ hasText: /Refunded \$2\.50/ }).waitFor();
-      await page.locator('[data-testid^="transaction-"]').filter({ hasText: "Refund" }).first().waitFor({ timeout: 10_000 });
-      await shot(ctx, "22-refunded");
+      await page.getByTestId("toast").filter({ hasText: /Refunded \$7\.50/ }).waitFor();
+      await page.locator('button[data-testid^="transaction-"]').filter({ hasText: /Refund/ }).first().waitFor({ timeout: 10_000 });
+      await shot(ctx, "23-refunded");
       await page.goto(`${ctx.dashboardUrl}#/customers/user/${ctx.userId}`);
-      await page.getByTestId(`owned-${PRODUCT}`).waitFor({ state: "detached", timeout: 10_000 });
+      await expectText(page, `owned-${PRODUCT}`, /Boost pack\s*×1/, 10_000);
+      await shot(ctx, "24-customer-after-refund");
     },
   },
   {
@@ -332,34 +352,25 @@ export const tests = [
       await openSection(ctx, "emails");
       const receipt = page.locator('[data-testid^="email-"]').filter({ hasText: "Boost pack" }).first();
       await receipt.waitFor({ timeout: 10_000 });
-      await shot(ctx, "23-outbox");
+      await shot(ctx, "25-outbox");
       await receipt.click();
-      await expectText(page, "email-amount", "$7.50");
+      await expectText(page, "email-amount", "$15.00");
       const body = page.frameLocator('[data-testid="email-body"]');
       await body.locator("body").filter({ hasText: "Boost pack" }).waitFor();
-      await shot(ctx, "24-receipt");
-      await shot(ctx, "24-receipt-375", NARROW);
+      await shot(ctx, "26-receipt");
+      await shot(ctx, "26-receipt-375", NARROW);
       await page.keyboard.press("Escape");
     },
   },
   {
-    name: "the navigation works at 375 px (menu button), and signing out forgets the session",
+    name: "signing out ends the session: a reload asks to sign in again",
     async fn(ctx) {
       const page = dash(ctx);
-      await page.setViewportSize(NARROW);
-      assert.equal(await page.getByTestId("nav-customers").isVisible(), false, "the navigation is folded away at 375 px");
-      await page.getByRole("button", { name: "Menu" }).click();
-      await page.getByTestId("nav-customers").waitFor();
-      await ctx.screenshot(page, "25-menu-375");
-      await page.getByTestId("nav-customers").click();
-      await page.waitForURL(/#\/customers/);
-      await page.getByTestId("nav-customers").waitFor({ state: "hidden" });
-      await ctx.screenshot(page, "26-customers-375");
-      await page.setViewportSize(WIDE);
       await page.getByTestId("sign-out").click();
       await page.getByTestId("sign-in-form").waitFor();
       await page.reload();
       await page.getByTestId("sign-in-form").waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.length), 0, "nothing of the session is left in the tab");
     },
   },
 ];

@@ -467,14 +467,23 @@ function SimulateDialog({ session, type, id, payments, onClose }: { session: Das
   const [productId, setProductId] = useState(products[0]?.[0] ?? "");
   const prices = Object.entries((payments.products?.[productId]?.prices as Record<string, { USD?: string }> | undefined) ?? {});
   const [priceId, setPriceId] = useState("");
+  const [quantity, setQuantity] = useState("1");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const stackable = payments.products?.[productId]?.stackable === true;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     setBusy(true);
     try {
-      const made = await session.api.simulatePurchase({ customer_type: type, customer_id: id, product_id: productId, ...(priceId ? { price_id: priceId } : {}) });
+      const made = await session.api.simulatePurchase({
+        customer_type: type,
+        customer_id: id,
+        product_id: productId,
+        ...(priceId ? { price_id: priceId } : {}),
+        // Sent as typed: the emulator refuses what is not a whole number of at least 1, naming the field.
+        ...(stackable ? { quantity: (quantity.trim() !== "" && Number.isFinite(Number(quantity)) ? Number(quantity) : quantity) as number } : {}),
+      });
       void queryClient.invalidateQueries({ queryKey: stackQueryKeys.customer(session.projectId, customerSelector(type, id)) });
       toast(`Paid ${formatMoney(made.amount_usd)} for ${payments.products?.[productId]?.displayName ?? productId} with the test card 4242.`);
       onClose();
@@ -537,8 +546,13 @@ function SimulateDialog({ session, type, id, payments, onClose }: { session: Das
               )}
             </Field>
           )}
+          {stackable && (
+            <Field label="Quantity">
+              {(props) => <input {...props} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} data-testid="simulate-quantity" />}
+            </Field>
+          )}
           {error !== null && (
-            <p className="form-error" role="alert" data-testid="simulate-error">
+            <p className="form-error pre-line" role="alert" data-testid="simulate-error">
               {errorMessage(error)}
             </p>
           )}

@@ -4,6 +4,7 @@
  * eligible one (a paid, live-mode purchase not refunded yet) can be refunded from there.
  */
 import { useState, type FormEvent } from "react";
+import { isStackPaymentsError } from "../../core/errors.js";
 import type { Transaction, TransactionEntry } from "../../core/admin/transactions.js";
 import { TRANSACTION_TYPES, type TransactionType } from "../../core/schemas/admin.js";
 import type { CustomerType } from "../../core/schemas/common.js";
@@ -63,13 +64,17 @@ export function summaryOf(tx: Transaction): string {
 }
 
 /** The purchase a refund would act on, when the transaction can be refunded. */
-function refundTarget(tx: Transaction): { type: "subscription" | "one-time-purchase"; id: string; chargedUsd: string; quantity: number } | null {
+function refundTarget(
+  tx: Transaction,
+): { type: "subscription" | "one-time-purchase"; id: string; chargedUsd: string; quantity: number; entryIndex: number; productName: string } | null {
   if (tx.test_mode || tx.adjusted_by.length > 0 || (tx.type !== "purchase" && tx.type !== "subscription-renewal")) return null;
-  const grant = entriesOf(tx, "product_grant")[0];
+  const entryIndex = tx.entries.findIndex((e) => e.type === "product_grant");
+  const grant = tx.entries[entryIndex] as Entry<"product_grant"> | undefined;
   const charged = entriesOf(tx, "money_transfer")[0]?.charged_amount.USD;
   if (!grant || charged === undefined || Number(charged) <= 0) return null;
-  if (grant.subscription_id) return { type: "subscription", id: grant.subscription_id, chargedUsd: charged, quantity: grant.quantity };
-  if (grant.one_time_purchase_id) return { type: "one-time-purchase", id: grant.one_time_purchase_id, chargedUsd: charged, quantity: grant.quantity };
+  const base = { chargedUsd: charged, quantity: grant.quantity, entryIndex, productName: grant.product.display_name };
+  if (grant.subscription_id) return { type: "subscription", id: grant.subscription_id, ...base };
+  if (grant.one_time_purchase_id) return { type: "one-time-purchase", id: grant.one_time_purchase_id, ...base };
   return null;
 }
 
@@ -328,15 +333,22 @@ function RefundForm({ transactionId, target, onDone }: { transactionId: string; 
   const admin = useAdminApp();
   const toast = useToast();
   const [amount, setAmount] = useState(target.chargedUsd);
+  const [quantity, setQuantity] = useState(String(target.quantity));
   const [endAction, setEndAction] = useState<"now" | "at-period-end">("now");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const oneTime = target.type === "one-time-purchase";
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await admin.refundTransaction({ type: target.type, id: target.id, amountUsd: amount.trim(), ...(target.type === "subscription" ? { endAction } : {}) });
+      await admin.refundTransaction(
+        oneTime
+          ? // Per entry: how many to take back (all, some, or none) and how much to give back.
+            { type: target.type, id: target.id, refundEntries: [{ entryIndex: target.entryIndex, quantity: quantity.trim() === "" ? Number.NaN : Number(quantity.trim()), amountUsd: amount.trim() }] }
+          : { type: target.type, id: target.id, amountUsd: amount.trim(), endAction },
+      );
       toast(`Refunded ${formatMoney(amount.trim())}.`);
       onDone();
     } catch (e) {
@@ -345,17 +357,25 @@ function RefundForm({ transactionId, target, onDone }: { transactionId: string; 
       setBusy(false);
     }
   };
+  const argument = isStackPaymentsError(error, "INVALID_ARGUMENT") ? String(error.details?.argument ?? "") : "";
+  const amountError = /amountUsd$/.test(argument) ? errorMessage(error) : undefined;
+  const quantityError = /quantity$/.test(argument) ? errorMessage(error) : undefined;
   return (
     <form className="form refund" onSubmit={(e) => void submit(e)} noValidate data-testid="refund-form">
       <h3 className="h3">Refund</h3>
       <p className="muted small">
-        Gives money back to the customer's card and takes the product back. Charged: {formatMoney(target.chargedUsd)}.
+        Gives money back to the customer's card{oneTime ? " and takes back the quantity you choose" : " and takes the product back"}. Charged: {formatMoney(target.chargedUsd)} for {target.productName}
+        {target.quantity !== 1 ? ` ×${target.quantity}` : ""}.
       </p>
       <div className="grid-2">
-        <Field label="Amount (USD)" hint={`Up to ${formatMoney(target.chargedUsd)}.`}>
+        <Field label="Amount (USD)" hint={`Up to ${formatMoney(target.chargedUsd)}.`} error={amountError}>
           {(props) => <input {...props} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="refund-amount" />}
         </Field>
-        {target.type === "subscription" && (
+        {oneTime ? (
+          <Field label="Quantity to take back" hint={`Of ${target.quantity} bought; 0 keeps the product.`} error={quantityError}>
+            {(props) => <input {...props} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} data-testid="refund-quantity" />}
+          </Field>
+        ) : (
           <Field label="Subscription">
             {(props) => (
               <select {...props} value={endAction} onChange={(e) => setEndAction(e.target.value as "now" | "at-period-end")}>
@@ -366,7 +386,7 @@ function RefundForm({ transactionId, target, onDone }: { transactionId: string; 
           </Field>
         )}
       </div>
-      {error !== null && (
+      {error !== null && !amountError && !quantityError && (
         <p className="form-error" role="alert" data-testid="refund-error">
           {errorMessage(error)}
         </p>
