@@ -32,6 +32,7 @@ export {
   type CustomerInvoice,
   type CustomerInvoicesList,
   type CustomerBilling,
+  type CustomerPaymentMethodSetupIntent,
   type InlineProduct,
   type ListOptions,
   type CurrentUser,

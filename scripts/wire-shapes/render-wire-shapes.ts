@@ -22,6 +22,8 @@ export const WIRE_SHAPE_SCHEMAS = [
   "createPurchaseUrlResponseSchema",
   "invoicesListResponseSchema",
   "billingResponseSchema",
+  "setupIntentResponseSchema",
+  "setDefaultPaymentMethodResponseSchema",
   "liveEventSchema",
   // sessions
   "signInResponseSchema",

@@ -7,6 +7,8 @@
 import { StackPaymentsError } from "../core/errors.js";
 import type { CustomerType } from "../core/schemas/common.js";
 import type { ActivityResponse, AdminSessionResponse, CustomCustomersResponse } from "../core/schemas/emulator-dashboard.js";
+import type { OutboxEmailWire, outboxListResponseSchema, simulatePurchaseResponseSchema } from "../core/schemas/emulator-provider.js";
+import type * as z from "zod/mini";
 
 /** The header the emulator's activity log tells the dashboard's own requests by. */
 export const DASHBOARD_REQUEST_HEADER = "x-stack-emulator-dashboard";
@@ -28,35 +30,13 @@ export interface ListedTeam {
 }
 
 /** One email of the emulator's outbox (what the hosted API would have sent). */
-export interface OutboxEmail {
-  id: string;
-  kind: "payment_receipt" | "payment_failed";
-  created_at_millis: number;
-  customer_type: CustomerType;
-  customer_id: string;
-  to: { user_id: string | null; email: string | null };
-  status: "sent" | "skipped";
-  skipped_reason: string | null;
-  subject: string;
-  product_name: string;
-  amount: string;
-  html: string;
-  text: string;
-}
+export type OutboxEmail = OutboxEmailWire;
 
 /** A page of the outbox, newest first. */
-export interface OutboxPage {
-  items: OutboxEmail[];
-  next_cursor: string | null;
-}
+export type OutboxPage = z.infer<typeof outboxListResponseSchema>;
 
 /** What a simulated paid purchase made. */
-export interface SimulatedPurchase {
-  transaction_id: string;
-  amount_usd: string;
-  subscription_id?: string;
-  one_time_purchase_id?: string;
-}
+export type SimulatedPurchase = z.infer<typeof simulatePurchaseResponseSchema>;
 
 /** The error of an answer: the API's known error (code and message), or its plain text. */
 async function answerError(response: Response, what: string): Promise<StackPaymentsError> {

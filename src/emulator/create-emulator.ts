@@ -7,7 +7,7 @@ import { authRoutes } from "./auth/routes.js";
 import { forgetSigningKeys, getSigningKeys } from "./auth/tokens.js";
 import { clockRoutes } from "./clock.js";
 import { createApp } from "./create-app.js";
-import type { Db, SqlExecutor } from "./db.js";
+import type { Db, SqlExecutor, TransactionOptions } from "./db.js";
 import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
 import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
@@ -16,6 +16,7 @@ import { platformMigrations } from "./migrations/platform.js";
 import { adminMigrations } from "./migrations/admin.js";
 import { adminPaymentsRoutes } from "./payments/admin-routes.js";
 import { dashboardApiRoutes, dashboardMigrations, dashboardPageRoutes } from "./dashboard/dashboard-routes.js";
+import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
@@ -142,7 +143,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const ready = (async () => {
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...dashboardMigrations]);
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...providerMigrations, ...dashboardMigrations]);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -165,8 +166,12 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     async query<T>(text: string, params?: unknown[]) {
       return (await lazy()).query<T>(text, params);
     },
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }) {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions) {
       return (await lazy()).transaction(fn, opts);
+    },
+    deferredTransaction(onBegin?: (tx: SqlExecutor) => Promise<void>) {
+      if (!opened) throw new Error("The emulator's storage is not open yet: await emulator.ready first.");
+      return opened.db.deferredTransaction(onBegin);
     },
     async close() {
       await (await lazy()).close();

@@ -1,12 +1,12 @@
 /**
  * The default storage: embedded PostgreSQL (PGlite), in memory or in a data folder.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PGlite } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
-import { Mutex, withTransactionRetries } from "./db-retry.js";
+import { Mutex } from "./db-retry.js";
+import { createScopedDb } from "./scoped-db.js";
 
 /** Options of {@link createPgliteDb}. */
 export interface PgliteDbOptions {
@@ -14,7 +14,7 @@ export interface PgliteDbOptions {
   dataDir?: string;
 }
 
-function executor(target: PGlite | Transaction): SqlExecutor {
+function executor(target: PGlite): SqlExecutor {
   return {
     async query<T>(text: string, params?: unknown[]): Promise<T[]> {
       // Without parameters use the simple protocol, as `pg` does, so multi-statement SQL
@@ -57,9 +57,10 @@ function lockDataDir(dataDir: string): () => void {
 }
 
 /**
- * Opens an embedded PostgreSQL. PGlite has a single connection, so transactions are serialised
- * by an in-process mutex; a query issued by code already inside a transaction joins that
- * transaction instead of waiting for it (which would deadlock).
+ * Opens an embedded PostgreSQL. PGlite has a single connection, so a transaction holds it (an
+ * in-process mutex) from BEGIN to COMMIT; a query issued by code inside a transaction joins that
+ * transaction instead of waiting for it (which would deadlock). Transactions, savepoints and
+ * deferred transactions behave as on PostgreSQL (see `createScopedDb`).
  *
  * @example
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
@@ -75,29 +76,15 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
     throw error;
   }
   const mutex = new Mutex();
-  const current = new AsyncLocalStorage<SqlExecutor>();
   const plain = executor(pg);
   let closed = false;
 
-  return {
+  return createScopedDb({
     kind: "pglite",
-    query<T>(text: string, params?: unknown[]): Promise<T[]> {
-      const tx = current.getStore();
-      if (tx) return tx.query<T>(text, params);
-      return mutex.run(() => plain.query<T>(text, params));
-    },
-    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }): Promise<T> {
-      const outer = current.getStore();
-      if (outer) return fn(outer);
-      return withTransactionRetries(() =>
-        mutex.run(() =>
-          pg.transaction(async (raw) => {
-            if (opts?.isolation === "serializable") await raw.exec("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
-            const tx = executor(raw);
-            return current.run(tx, () => fn(tx));
-          }),
-        ),
-      );
+    query: <T>(text: string, params?: unknown[]) => mutex.run(() => plain.query<T>(text, params)),
+    async connect() {
+      const release = await mutex.acquire();
+      return { query: plain.query, release: () => release() };
     },
     async close() {
       if (closed) return;
@@ -105,5 +92,5 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
       await mutex.run(() => pg.close());
       unlock();
     },
-  };
+  });
 }

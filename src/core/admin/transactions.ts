@@ -11,7 +11,7 @@ import {
   type TransactionType,
   type transactionEntrySchema,
   type transactionSchema,
-} from "../schemas/admin.js";
+} from "../schemas/transactions.js";
 import type { CallOptions } from "../transport.js";
 import { refundTransactionResponseShape, transactionsListResponseShape, updateQuantityResponseShape } from "../wire-shapes.js";
 import type * as z from "zod/mini";

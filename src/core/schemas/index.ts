@@ -5,3 +5,5 @@ export * from "./auth.js";
 export * from "./config.js";
 export * from "./projects.js";
 export * from "./admin.js";
+export * from "./transactions.js";
+export * from "./emulator-provider.js";

@@ -5,7 +5,6 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { isStackPaymentsError } from "../../core/errors.js";
 import type { DashboardSession } from "../admin-session.js";
 import type { OutboxEmail } from "../emulator-api.js";
 import { CUSTOMER_TYPE_LABELS, formatDateTime, formatMoney, shortId } from "../format.js";
@@ -35,7 +34,6 @@ export function EmailsSection({ session }: { session: DashboardSession }) {
     queryFn: () => session.api.listOutbox({ kind: kind === "all" ? undefined : kind, cursor: cursor ?? undefined }),
     placeholderData: (previous) => previous,
   });
-  const missing = isStackPaymentsError(outbox.error) && outbox.error.status === 404;
   return (
     <>
       <PageHeader
@@ -55,12 +53,7 @@ export function EmailsSection({ session }: { session: DashboardSession }) {
       </div>
       <Card testId="outbox">
         {outbox.status === "pending" && <Loading rows={3} />}
-        {outbox.status === "error" &&
-          (missing ? (
-            <EmptyState title="This emulator keeps no outbox yet">Payment emails need the emulator's payment provider (live-mode checkout), which this build does not have.</EmptyState>
-          ) : (
-            <ErrorNote error={outbox.error} retry={() => void outbox.refetch()} />
-          ))}
+        {outbox.status === "error" && <ErrorNote error={outbox.error} retry={() => void outbox.refetch()} />}
         {outbox.data &&
           (outbox.data.items.length === 0 ? (
             <EmptyState title={kind === "all" ? "No payment emails yet" : "No emails of this kind"}>

@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from "react";
 import { isStackPaymentsError } from "../../core/errors.js";
 import type { Transaction, TransactionEntry } from "../../core/admin/transactions.js";
-import { TRANSACTION_TYPES, type TransactionType } from "../../core/schemas/admin.js";
+import { TRANSACTION_TYPES, type TransactionType } from "../../core/schemas/transactions.js";
 import type { CustomerType } from "../../core/schemas/common.js";
 import { useAdminApp } from "../../react/use-admin-app.js";
 import { useTransactions } from "../../react/use-transactions.js";
