@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { buildPackageIfStale, createProcessGroup, freePort, fromRoot, onParentExit } from "../../scripts/lib/dev-processes.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
-const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 12 * 60_000);
+const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 15 * 60_000);
 const TEST_TIMEOUT_MS = 90_000;
 const SCREENSHOTS = fromRoot("test-results/screenshots");
 const SUITES = ["react-vite", "express", "nextjs", "dashboard"];

@@ -364,7 +364,7 @@ function RefundForm({ transactionId, target, onDone }: { transactionId: string; 
     <form className="form refund" onSubmit={(e) => void submit(e)} noValidate data-testid="refund-form">
       <h3 className="h3">Refund</h3>
       <p className="muted small">
-        Gives money back to the customer's card{oneTime ? " and takes back the quantity you choose" : " and takes the product back"}. Charged: {formatMoney(target.chargedUsd)} for {target.productName}
+        Gives money back to the customer's card{oneTime ? " and takes back the quantity of the product you choose (items it already granted stay)" : " and takes the product back"}. Charged: {formatMoney(target.chargedUsd)} for {target.productName}
         {target.quantity !== 1 ? ` ×${target.quantity}` : ""}.
       </p>
       <div className="grid-2">
