@@ -149,6 +149,7 @@ try {
       `  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
       `  Open ${appUrl}  (${example.title})`,
       hosted ? `  Stack API: ${apiUrl ?? "https://api.stack-auth.com"} (hosted project ${process.env.STACK_PROJECT_ID})` : `  Emulator:  ${apiUrl}  (config examples/payments.json)`,
+      ...(hosted ? [] : [`  Dashboard: ${apiUrl}/dashboard  (payments dashboard of the emulator)`]),
       "  Press Ctrl-C to stop.",
       "",
     ].join("\n"),

@@ -97,6 +97,7 @@ async function runEmulator(args: string[]): Promise<void> {
       `Stack payments emulator running at ${running.url}`,
       ``,
       `  Base URL:               ${values["public-url"] ?? running.url}`,
+      `  Dashboard:              ${values["public-url"] ?? running.url}/dashboard`,
       `  Project ID:             ${project.id}`,
       `  Publishable client key: ${project.publishableClientKey}`,
       `  Secret server key:      ${project.secretServerKey}`,

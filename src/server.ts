@@ -72,6 +72,7 @@ export {
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
 export type { UserWire, TeamWire, ProductsPageWire } from "./react/cached-wire.js";
 export { StackAdminApp, type StackAdminAppOptions } from "./apps/admin-app.js";
+export type { ProjectOwnerSession } from "./core/admin/admin-connection.js";
 export type {
   Transaction,
   TransactionEntry,
@@ -79,6 +80,7 @@ export type {
   TransactionsPage,
   ListTransactionsOptions,
   RefundTransactionOptions,
+  RefundEntry,
   ItemQuantityChangeOptions,
 } from "./core/admin/transactions.js";
 export type { StripeAccountInfo, PaymentMethodConfig, PaymentMethodConfigs, PaymentMethodId } from "./core/admin/payment-settings.js";

@@ -2,9 +2,16 @@
  * `StackAdminApp`: the app for your own back office. A server app (everything `StackServerApp`
  * does) that also holds the super secret admin key: the project's transactions and refunds,
  * manual item quantity changes, payments setup and settings, and the project's config. Refuses
- * to run in a browser.
+ * to run in a browser with a key; a project owner's session (`projectOwnerSession`, no key) may.
  */
-import { createAdminConnection, refuseAdminInBrowser, type AdminChangeListener, type AdminConnection } from "../core/admin/admin-connection.js";
+import {
+  createAdminConnection,
+  isProjectOwnerSessionOnly,
+  refuseAdminInBrowser,
+  type AdminChangeListener,
+  type AdminConnection,
+  type ProjectOwnerSession,
+} from "../core/admin/admin-connection.js";
 import {
   getAdminProject,
   getProjectConfig,
@@ -36,10 +43,17 @@ import { isBrowserLike } from "../core/env.js";
 import type { CallOptions } from "../core/transport.js";
 import { StackServerApp, type StackServerAppOptions } from "./server-app.js";
 
-/** Constructor options of `StackAdminApp`: the server app's, plus the super secret admin key. */
+/** Constructor options of `StackAdminApp`: the server app's, plus the super secret admin key or a project owner's session. */
 export interface StackAdminAppOptions extends StackServerAppOptions {
-  /** Default: `HEXCLAVE_SUPER_SECRET_ADMIN_KEY`, `STACK_SUPER_SECRET_ADMIN_KEY`. Required. */
+  /** Default: `HEXCLAVE_SUPER_SECRET_ADMIN_KEY`, `STACK_SUPER_SECRET_ADMIN_KEY`. Required unless `projectOwnerSession` is given. */
   superSecretAdminKey?: string | undefined;
+  /**
+   * Sign in as a project owner instead of holding keys (official option, function form): a
+   * function resolving the admin access token of an internal-project user who manages the
+   * project, sent as `x-stack-admin-access-token` on every request. With it and no key, the
+   * admin app may run in a browser (a back office, a dashboard); keys there are still refused.
+   */
+  projectOwnerSession?: ProjectOwnerSession | undefined;
 }
 
 /**
@@ -51,12 +65,20 @@ export interface StackAdminAppOptions extends StackServerAppOptions {
  * const { transactions, nextCursor } = await admin.listTransactions({ type: "purchase", limit: 20 });
  * await admin.createItemQuantityChange({ userId, itemId: "credits", quantity: 100, expiresAt: "2030-01-01T00:00:00Z", description: "Goodwill" });
  * await (await admin.getProject()).updateConfig({ "payments.blockNewPurchases": true });
+ *
+ * // In a browser, signed in as a project owner (no key):
+ * const owner = new StackAdminApp({ projectId, baseUrl, projectOwnerSession: () => session.getAdminAccessToken() });
  */
 export class StackAdminApp extends StackServerApp {
   readonly #admin: AdminConnection;
 
+  /** Only a project owner's session without keys may run in a browser. */
+  protected static override mayRunInBrowser(options: object): boolean {
+    return isProjectOwnerSessionOnly(options);
+  }
+
   constructor(options: StackAdminAppOptions = {}) {
-    refuseAdminInBrowser(isBrowserLike());
+    refuseAdminInBrowser(isBrowserLike(), options);
     super(options);
     this.#admin = createAdminConnection(options, this.live);
   }

@@ -72,8 +72,16 @@ export class StackServerApp extends StackAppBase {
   readonly kind = "server" as const;
   readonly #core: AppCore;
 
+  /**
+   * Whether an app constructed with `options` may run in a browser: a server app never may (it
+   * holds the secret server key); `StackAdminApp` signed in as a project owner, with no key, may.
+   */
+  protected static mayRunInBrowser(_options: object): boolean {
+    return false;
+  }
+
   constructor(options: StackServerAppOptions = {}) {
-    refuseBrowser();
+    if (!(new.target as typeof StackServerApp).mayRunInBrowser(options)) refuseBrowser();
     const core = createAppCore({ ...options, secretServerKey: options.secretServerKey ?? readSecretServerKeyEnv() }, "server");
     super(core);
     this.#core = core;

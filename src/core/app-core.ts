@@ -120,7 +120,10 @@ function configurationError(message: string): StackPaymentsError {
 }
 
 /** Resolves options, environment fallbacks and defaults into an {@link AppCore}. */
-export function createAppCore(options: StackClientAppOptions & { secretServerKey?: string | undefined }, kind: AccessType): AppCore {
+export function createAppCore(
+  options: StackClientAppOptions & { secretServerKey?: string | undefined; projectOwnerSession?: (() => Promise<string | null>) | undefined },
+  kind: AccessType,
+): AppCore {
   const browser = isBrowserLike();
   const env = readEnvDefaults(browser);
   const projectId = options.projectId ?? env.projectId;
@@ -150,8 +153,10 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
     timeoutMs: options.timeoutMs,
     retry: options.retry,
     hooks: options.hooks,
-    // Idempotency-Key is not in the hosted API's CORS allow-list: server apps only.
-    idempotencyKeys: kind === "server",
+    // Idempotency-Key is not in the hosted API's CORS allow-list: server apps only (a project
+    // owner's admin app may run in a browser).
+    idempotencyKeys: kind === "server" && !options.projectOwnerSession,
+    projectOwnerSession: options.projectOwnerSession,
   });
   const live = createLiveBus();
   const refresh = (refreshToken: string, o: CallOptions) => transport.refreshAccessToken(refreshToken, o);

@@ -22,6 +22,7 @@ import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
 import { readBody } from "./middleware/read-body.js";
 import { checkStorableInput, runRoute, zodInput } from "./middleware/route-steps.js";
+import { recordActivity } from "./dashboard/dashboard-routes.js";
 import { providerCatchUp } from "./provider/catch-up.js";
 
 /** The emulator's icon: a 32×32 PNG (browsers read PNG data at `/favicon.ico`). */
@@ -112,6 +113,7 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   const { apiRoutes, rootRoutes, ...services } = options;
   // Not strict: a trailing slash names the same route, as the SDK strips it anyway.
   const app = new Hono<EmulatorEnv>({ strict: false });
+  app.use(recordActivity(services));
   app.use(commonHeaders(services));
   app.use(statusOverride());
   app.use(providerCatchUp());

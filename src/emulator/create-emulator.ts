@@ -16,6 +16,7 @@ import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
 import { adminMigrations } from "./migrations/admin.js";
 import { adminPaymentsRoutes } from "./payments/admin-routes.js";
+import { dashboardApiRoutes, dashboardMigrations, dashboardPageRoutes } from "./dashboard/dashboard-routes.js";
 import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
@@ -187,7 +188,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     if (options.publicUrl !== undefined) publicUrl = normalizePublicUrl(options.publicUrl);
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...providerMigrations]);
+    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...providerMigrations, ...dashboardMigrations]);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -224,7 +225,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
 
   let app: ReturnType<typeof createApp> | undefined;
   let liveStreams: LiveStreamHub | undefined;
-  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
+  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...dashboardApiRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
   return {
@@ -246,7 +247,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
         reportError: options.onUnexpectedError ?? logUnexpectedError,
         liveStreams: (liveStreams = new LiveStreamHub(opened!.db, realNow, options.liveStreams)),
         apiRoutes,
-        rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute],
+        rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute, ...dashboardPageRoutes],
       });
       return app.fetch(request);
     },

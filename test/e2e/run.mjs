@@ -4,7 +4,7 @@
  * examples/payments.json, each example's server), runs the suites in test/e2e/*.e2e.mjs, writes a
  * screenshot of every step to test-results/screenshots/, and stops everything, within a time bound.
  *
- *   node test/e2e/run.mjs [suite…]     # suites: react-vite, express, nextjs (default: all)
+ *   node test/e2e/run.mjs [suite…]     # suites: react-vite, express, nextjs, dashboard (default: all)
  *
  * Prints `N passed, M failed` last and exits non-zero on any failure.
  */
@@ -14,10 +14,10 @@ import { join } from "node:path";
 import { buildPackageIfStale, createProcessGroup, freePort, fromRoot, onParentExit } from "../../scripts/lib/dev-processes.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
-const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 12 * 60_000);
+const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 15 * 60_000);
 const TEST_TIMEOUT_MS = 90_000;
 const SCREENSHOTS = fromRoot("test-results/screenshots");
-const SUITES = ["react-vite", "express", "nextjs"];
+const SUITES = ["react-vite", "express", "nextjs", "dashboard"];
 
 if (!existsSync(CHROMIUM)) {
   console.error(

@@ -7,7 +7,7 @@
 import { createAppCore, type StackClientAppOptions } from "../app-core.js";
 import type { ApiContext, CustomerRef } from "../api-context.js";
 import { readEnvDefaults, readSecretServerKeyEnv } from "../env.js";
-import { StackPaymentsError } from "../errors.js";
+import { StackPaymentsError, invalidArgument } from "../errors.js";
 import type { LiveBus } from "../live/bus.js";
 
 /** What changed after a write of the admin app (what cached reads to re-read). */
@@ -34,10 +34,18 @@ export interface AdminConnection {
   onChange(listener: AdminChangeListener): () => void;
 }
 
-/** Constructor options the admin connection reads (the server app's, plus the admin key). */
+/**
+ * A project owner's admin session (official `projectOwnerSession`, function form): resolves the
+ * admin access token of an internal-project user who manages the project, or null. Asked before
+ * every request; it is the caller's to refresh the token before it expires.
+ */
+export type ProjectOwnerSession = () => Promise<string | null>;
+
+/** Constructor options the admin connection reads (the server app's, plus the admin key or a project owner's session). */
 export interface AdminConnectionOptions extends StackClientAppOptions {
   secretServerKey?: string | undefined;
   superSecretAdminKey?: string | undefined;
+  projectOwnerSession?: ProjectOwnerSession | undefined;
 }
 
 // Spelled out literally, as in env.ts, so bundlers that inline `process.env.X` see it.
@@ -53,13 +61,25 @@ function configurationError(message: string): StackPaymentsError {
   return new StackPaymentsError({ code: "CONFIGURATION_ERROR", message });
 }
 
-/** Fails when an admin app is constructed in a browser: the admin key must never reach one. */
-export function refuseAdminInBrowser(isBrowser: boolean): void {
-  if (isBrowser) {
-    throw configurationError(
-      "StackAdminApp cannot be used in a browser: it holds the super secret admin key, which can read and change everything of the project and must never reach the client. Use it on your server.",
-    );
-  }
+/** True when `options` sign in as a project owner and hold no key: what may run in a browser. */
+export function isProjectOwnerSessionOnly(options: unknown): boolean {
+  const o = (typeof options === "object" && options !== null ? options : {}) as AdminConnectionOptions;
+  return o.projectOwnerSession !== undefined && o.superSecretAdminKey === undefined && o.secretServerKey === undefined;
+}
+
+/**
+ * Fails when an admin app is constructed in a browser with keys: the admin key (and the secret
+ * server key) must never reach one. A project owner's session without keys is allowed: its
+ * admin access token belongs to a signed-in person, as on the hosted dashboard.
+ */
+export function refuseAdminInBrowser(isBrowser: boolean, options?: unknown): void {
+  if (!isBrowser || isProjectOwnerSessionOnly(options)) return;
+  const withSession = typeof options === "object" && options !== null && (options as AdminConnectionOptions).projectOwnerSession !== undefined;
+  throw configurationError(
+    withSession
+      ? "StackAdminApp was given a projectOwnerSession and a key in a browser. The super secret admin key and the secret server key must never reach the client: in a browser, pass only projectOwnerSession."
+      : "StackAdminApp cannot be used in a browser: it holds the super secret admin key, which can read and change everything of the project and must never reach the client. Use it on your server, or sign in as a project owner and pass projectOwnerSession (no key).",
+  );
 }
 
 /**
@@ -68,28 +88,40 @@ export function refuseAdminInBrowser(isBrowser: boolean): void {
  * `HEXCLAVE_SUPER_SECRET_ADMIN_KEY` or `STACK_SUPER_SECRET_ADMIN_KEY`).
  */
 export function createAdminConnection(options: AdminConnectionOptions, live: LiveBus): AdminConnection {
-  const superSecretAdminKey = options.superSecretAdminKey ?? readAdminKeyFromEnv();
-  if (!superSecretAdminKey) {
-    throw configurationError("No super secret admin key: pass `superSecretAdminKey` or set STACK_SUPER_SECRET_ADMIN_KEY (or HEXCLAVE_SUPER_SECRET_ADMIN_KEY).");
-  }
   const env = readEnvDefaults(false);
   let extraRequestHeaders = options.extraRequestHeaders;
   // The server app's constructor has already refused an unparsable value.
   if (!extraRequestHeaders && env.extraRequestHeaders) extraRequestHeaders = JSON.parse(env.extraRequestHeaders) as Record<string, string>;
-  // The keys ride in this transport's own headers, set after the caller's extra headers, so the
-  // shared transport needs no admin code. They are protected headers: no hook can change or leak them.
-  const core = createAppCore(
-    {
-      ...options,
-      tokenStore: null,
-      extraRequestHeaders: {
-        ...extraRequestHeaders,
-        "x-stack-secret-server-key": options.secretServerKey ?? readSecretServerKeyEnv() ?? "",
-        "x-stack-super-secret-admin-key": superSecretAdminKey,
+  let core: ReturnType<typeof createAppCore>;
+  if (options.projectOwnerSession !== undefined) {
+    if (typeof options.projectOwnerSession !== "function") {
+      throw invalidArgument("projectOwnerSession", "expected a function that resolves the admin access token of a project owner (or null)");
+    }
+    if (options.superSecretAdminKey !== undefined) {
+      throw configurationError("Give StackAdminApp either superSecretAdminKey or projectOwnerSession, not both: the session's admin access token stands in for the key.");
+    }
+    // No key at all: the owner's admin access token, asked for before each request, authorizes it.
+    core = createAppCore({ ...options, tokenStore: null, extraRequestHeaders, projectOwnerSession: options.projectOwnerSession }, "server");
+  } else {
+    const superSecretAdminKey = options.superSecretAdminKey ?? readAdminKeyFromEnv();
+    if (!superSecretAdminKey) {
+      throw configurationError("No super secret admin key: pass `superSecretAdminKey` or set STACK_SUPER_SECRET_ADMIN_KEY (or HEXCLAVE_SUPER_SECRET_ADMIN_KEY), or sign in as a project owner and pass `projectOwnerSession`.");
+    }
+    // The keys ride in this transport's own headers, set after the caller's extra headers, so the
+    // shared transport needs no admin code. They are protected headers: no hook can change or leak them.
+    core = createAppCore(
+      {
+        ...options,
+        tokenStore: null,
+        extraRequestHeaders: {
+          ...extraRequestHeaders,
+          "x-stack-secret-server-key": options.secretServerKey ?? readSecretServerKeyEnv() ?? "",
+          "x-stack-super-secret-admin-key": superSecretAdminKey,
+        },
       },
-    },
-    "server",
-  );
+      "server",
+    );
+  }
   const listeners = new Set<AdminChangeListener>();
   return {
     ctx: { ...core.contextFor(null, "admin"), live },

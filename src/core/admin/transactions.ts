@@ -40,18 +40,43 @@ export interface TransactionsPage {
   nextCursor: string | null;
 }
 
-/** Options of `refundTransaction` (official names). */
-export interface RefundTransactionOptions {
+/** One product grant of a purchase to refund (`refundEntries`): how many to take back and how much to give back. */
+export interface RefundEntry {
+  /** The index of a `product_grant` entry in the purchase's transaction (`transaction.entries`). */
+  entryIndex: number;
+  /** How many of it to take back (0 gives money back and keeps the product). */
+  quantity: number;
+  /** Amount to give back for it, in US dollars, as a money string (`"5"`, `"9.99"`). */
+  amountUsd: string;
+}
+
+/**
+ * Options of `refundTransaction`: the official names (`amountUsd`, with `invoiceId` and
+ * `endAction` for subscriptions), or `refundEntries` to take back part of what was bought (the
+ * API's per-entry form: a quantity and an amount per product grant).
+ */
+export type RefundTransactionOptions = {
   /** What `id` names: a subscription or a one-time purchase (a product grant entry's `subscription_id` / `one_time_purchase_id`). */
   type: "subscription" | "one-time-purchase";
   id: string;
-  /** The invoice to refund, for a subscription (default: its first). */
-  invoiceId?: string | undefined;
-  /** Amount to give back in US dollars, as a money string (`"5"`, `"9.99"`). */
-  amountUsd: string;
-  /** For a subscription: end it now or at the end of its period. */
-  endAction?: "now" | "at-period-end" | undefined;
-}
+} & (
+  | {
+      /** Amount to give back in US dollars, as a money string (`"5"`, `"9.99"`). */
+      amountUsd: string;
+      /** The invoice to refund, for a subscription (default: its first). */
+      invoiceId?: string | undefined;
+      /** For a subscription: end it now or at the end of its period. */
+      endAction?: "now" | "at-period-end" | undefined;
+      refundEntries?: undefined;
+    }
+  | {
+      /** Per product grant of the purchase: a quantity to take back and an amount to give back. */
+      refundEntries: RefundEntry[];
+      amountUsd?: undefined;
+      invoiceId?: undefined;
+      endAction?: undefined;
+    }
+);
 
 /** Options of `createItemQuantityChange` (official names): a customer, the item and the change. */
 export type ItemQuantityChangeOptions = CustomerSelector & {
@@ -103,22 +128,46 @@ function requirePageSize(value: unknown): number {
   return value;
 }
 
+function moneyOf(name: string, value: unknown): string {
+  if (typeof value !== "string" || !MONEY.test(value)) {
+    throw invalidArgument(name, `expected a US dollar amount as a string with at most 2 decimals ("5", "9.99"), got ${JSON.stringify(value) ?? "undefined"}`);
+  }
+  return value;
+}
+
+function refundEntriesOf(value: unknown): Array<{ entry_index: number; quantity: number; amount_usd: string }> {
+  if (!Array.isArray(value) || value.length === 0) throw invalidArgument("refundEntries", "expected a non-empty array of { entryIndex, quantity, amountUsd }");
+  return value.map((entry: unknown, i) => {
+    const e = requireOptions(entry as RefundEntry | null, `refundEntries[${i}] = { entryIndex, quantity, amountUsd }`);
+    refuseUnknownKeys(e, ["entryIndex", "quantity", "amountUsd"]);
+    const count = (name: string, v: unknown) => {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw invalidArgument(`refundEntries[${i}].${name}`, `expected an integer ≥ 0, got ${typeof v === "number" ? v : typeof v}`);
+      return v;
+    };
+    return { entry_index: count("entryIndex", e.entryIndex), quantity: count("quantity", e.quantity), amount_usd: moneyOf(`refundEntries[${i}].amountUsd`, e.amountUsd) };
+  });
+}
+
 /**
  * `POST /internal/payments/transactions/refund` with `{ type, id, invoice_id?, amount_usd,
- * end_action? }`. The refund id is null when the server does not report one.
+ * end_action? }` (what `@stackframe/js` 2.8.108 sends), or with `{ type, id, refund_entries }` when
+ * `refundEntries` is given. The refund id is null when the server does not report one.
  */
 export async function refundTransaction(admin: AdminConnection, options: RefundTransactionOptions, callOptions?: CallOptions): Promise<{ refundTransactionId: string | null }> {
-  requireOptions(options, "{ type, id, amountUsd, invoiceId?, endAction? }");
-  refuseUnknownKeys(options, ["type", "id", "invoiceId", "amountUsd", "endAction"]);
+  requireOptions(options, "{ type, id, amountUsd, invoiceId?, endAction? } or { type, id, refundEntries }");
+  refuseUnknownKeys(options, ["type", "id", "invoiceId", "amountUsd", "endAction", "refundEntries"]);
   const type = oneOf("type", options.type, ["subscription", "one-time-purchase"] as const);
   const id = requireText("id", options.id);
-  if (typeof options.amountUsd !== "string" || !MONEY.test(options.amountUsd)) {
-    throw invalidArgument("amountUsd", `expected a US dollar amount as a string with at most 2 decimals ("5", "9.99"), got ${JSON.stringify(options.amountUsd) ?? "undefined"}`);
-  }
   const body: Record<string, unknown> = { type, id };
-  if (options.invoiceId !== undefined) body.invoice_id = requireText("invoiceId", options.invoiceId);
-  body.amount_usd = options.amountUsd;
-  if (options.endAction !== undefined) body.end_action = oneOf("endAction", options.endAction, ["now", "at-period-end"] as const);
+  if (options.refundEntries !== undefined) {
+    const mixed = (["amountUsd", "invoiceId", "endAction"] as const).filter((k) => options[k] !== undefined);
+    if (mixed.length > 0) throw invalidArgument(mixed[0]!, "give either refundEntries or amountUsd (with invoiceId and endAction), not both; nothing was sent");
+    body.refund_entries = refundEntriesOf(options.refundEntries);
+  } else {
+    if (options.invoiceId !== undefined) body.invoice_id = requireText("invoiceId", options.invoiceId);
+    body.amount_usd = moneyOf("amountUsd", options.amountUsd);
+    if (options.endAction !== undefined) body.end_action = oneOf("endAction", options.endAction, ["now", "at-period-end"] as const);
+  }
   const wire = await admin.ctx.call({ method: "POST", path: apiPath`/internal/payments/transactions/refund`, body, schema: refundTransactionResponseShape, options: callOptions });
   admin.changed({ kind: "refund", transactionId: id });
   return { refundTransactionId: wire.refund_transaction_id ?? null };

@@ -66,6 +66,8 @@ export interface HeaderCall {
   tokens: SessionTokens;
   json: boolean;
   idempotencyKey?: string | undefined;
+  /** A project owner's admin access token (`StackAdminApp`'s `projectOwnerSession`), sent in place of keys. */
+  adminAccessToken?: string | null | undefined;
   /** The live event stream: real statuses, `accept: text/event-stream`. */
   stream?: boolean | undefined;
 }
@@ -86,6 +88,7 @@ export function apiHeaders(config: HeaderConfig, call: HeaderCall): Headers {
   if (call.tokens.refreshToken) h.set("x-stack-refresh-token", call.tokens.refreshToken);
   h.set("x-stack-allow-anonymous-user", "true");
   if (config.publishableClientKey) h.set("x-stack-publishable-client-key", config.publishableClientKey);
+  if (call.adminAccessToken) h.set("x-stack-admin-access-token", call.adminAccessToken);
   h.set("x-stack-random-nonce", randomId());
   for (const [name, value] of Object.entries(config.extraRequestHeaders ?? {})) h.set(name, value);
   if (call.accessType === "server") h.set("x-stack-secret-server-key", config.secretServerKey ?? "");

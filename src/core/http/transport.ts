@@ -80,6 +80,11 @@ export interface TransportOptions {
   hooks?: TransportHooks | undefined;
   /** Largest answer body read, in bytes. Default {@link MAX_RESPONSE_BYTES} (10 MiB). */
   maxResponseBytes?: number | undefined;
+  /**
+   * Where a project owner's admin access token comes from (`StackAdminApp`'s `projectOwnerSession`):
+   * asked before every attempt, sent as `x-stack-admin-access-token` (none when it answers null).
+   */
+  projectOwnerSession?: (() => Promise<string | null>) | undefined;
 }
 
 /** One API call. */
@@ -123,8 +128,8 @@ interface Call extends CallInfo {
   idempotencyKey?: string | undefined;
   /** The live event stream: no retries, no attempt timeout, non-2xx answers returned as they are. */
   stream?: boolean;
-  /** The SDK's headers for one attempt with `tokens`. */
-  headers(tokens: SessionTokens): Headers;
+  /** The SDK's headers for one attempt with `tokens` (and the project owner's admin access token). */
+  headers(tokens: SessionTokens, adminAccessToken?: string | null): Headers;
 }
 
 /** What one call learns across its attempts. */
@@ -196,7 +201,7 @@ export function createTransport(options: TransportOptions): Transport {
           async (request, kyOptions, hookState) => {
             const tokens = call.session ? await call.session.getTokens({ signal }) : NO_TOKENS;
             state.accessToken = tokens.accessToken;
-            const own = call.headers(tokens);
+            const own = call.headers(tokens, options.projectOwnerSession ? await options.projectOwnerSession() : null);
             for (const [name, value] of own) request.headers.set(name, value);
             let current: Request = request;
             for (const hook of hooks.beforeRequest) {
@@ -309,7 +314,8 @@ export function createTransport(options: TransportOptions): Transport {
       ...(body === undefined ? {} : { body }),
       session: req.session,
       idempotencyKey: sentKey ? randomId() : undefined,
-      headers: (tokens) => apiHeaders(options, { accessType: req.accessType, tokens, json: body !== undefined, idempotencyKey: call.idempotencyKey }),
+      headers: (tokens, adminAccessToken) =>
+        apiHeaders(options, { accessType: req.accessType, tokens, adminAccessToken, json: body !== undefined, idempotencyKey: call.idempotencyKey }),
     };
     let tokenRetried = false;
     return perform(
@@ -363,7 +369,7 @@ export function createTransport(options: TransportOptions): Transport {
       sentKey: false,
       session: req.session,
       stream: true,
-      headers: (tokens) => apiHeaders(options, { accessType: req.accessType, tokens, json: false, stream: true }),
+      headers: (tokens, adminAccessToken) => apiHeaders(options, { accessType: req.accessType, tokens, adminAccessToken, json: false, stream: true }),
     };
     return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal), call);
   }
