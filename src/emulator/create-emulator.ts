@@ -16,6 +16,7 @@ import { platformMigrations } from "./migrations/platform.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
+import { changeNotificationMigrations, readThrough, type CachingExecutor, type ChangeNotifiedTable } from "./read-cache.js";
 import { migrateLegacyPaymentsConfig, paymentsConfigProblems } from "./project-config.js";
 import { ensureBuiltInProject, ensureInternalProject, provisionProject } from "./projects/provision-project.js";
 import { projectRoutes, stripeOnboardingRoutes } from "./projects/routes.js";
@@ -102,6 +103,8 @@ const healthRoute = defineRoute({
   },
 });
 
+const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...changeNotificationMigrations];
+
 function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";
 }
@@ -112,7 +115,8 @@ async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: 
   const envUrl = storage === undefined ? process.env.DATABASE_URL : undefined;
   if (envUrl) return { db: await createPostgresDb(envUrl), owned: true };
   const dataDir = storage && "dataDir" in storage ? storage.dataDir : undefined;
-  return { db: await createPgliteDb(dataDir === undefined ? {} : { dataDir }), owned: true };
+  // Given the migrations, a new PGlite database starts from a prepared copy (no initdb, no migrations).
+  return { db: await createPgliteDb({ ...(dataDir === undefined ? {} : { dataDir }), migrations: EMULATOR_MIGRATIONS }), owned: true };
 }
 
 /** Checks a payments config as the config file level takes it; throws the problems. */
@@ -139,7 +143,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const ready = (async () => {
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations]);
+    await migrate(opened.db, EMULATOR_MIGRATIONS);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -155,7 +159,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     await ready;
     return opened!.db;
   };
-  const db: Db = {
+  const db: Db & CachingExecutor = {
     get kind() {
       return opened?.db.kind ?? (options.storage && isDb(options.storage) ? options.storage.kind : "pglite");
     },
@@ -164,6 +168,10 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }) {
       return (await lazy()).transaction(fn, opts);
+    },
+    // Emulators sharing this storage share its read cache.
+    async cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>) {
+      return readThrough(await lazy(), key, tables, load);
     },
     async close() {
       await (await lazy()).close();

@@ -2,16 +2,40 @@
  * The default storage: embedded PostgreSQL (PGlite), in memory or in a data folder.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions, type Transaction } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
 import { Mutex, withTransactionRetries } from "./db-retry.js";
+import { migrate, type Migration } from "./migrate.js";
+import {
+  defaultSnapshotCacheDir,
+  discardSnapshot,
+  PGLITE_SETTINGS,
+  readSnapshot,
+  snapshotFile,
+  writeSnapshot,
+  type SnapshotCache,
+} from "./pglite-snapshot.js";
+import { CHANGE_CHANNEL, noteStatement, ReadCache, type CachingExecutor, type ChangeNotifiedTable, type TransactionView } from "./read-cache.js";
 
 /** Options of {@link createPgliteDb}. */
 export interface PgliteDbOptions {
   /** Folder to keep the database in; omitted means in memory (lost on close). */
   dataDir?: string;
+  /**
+   * Migrations to apply before the database is returned. A new database (in memory, or a data
+   * folder without one yet) starts from a prepared copy of a new database with exactly these
+   * migrations (default none) applied, made on first use and kept in `cacheDir`: no initdb and
+   * no migrations at each start.
+   */
+  migrations?: readonly Migration[];
+  /**
+   * Folder for prepared copies, or `false` to make none. Default: `STACK_PAYMENTS_CACHE_DIR`,
+   * else `node_modules/.cache/stack-payments` of the running project, else a private folder in
+   * the OS temp folder.
+   */
+  cacheDir?: SnapshotCache;
 }
 
 function executor(target: PGlite | Transaction): SqlExecutor {
@@ -56,6 +80,43 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
+function openPglite(dataDir: string | undefined, extra: PGliteOptions = {}): Promise<PGlite> {
+  return PGlite.create({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    ...extra,
+  });
+}
+
+/**
+ * Starts PGlite from the prepared copy `file`; null when there is none or PGlite cannot start
+ * from it (then the copy is discarded, and what it wrote to a data folder removed).
+ */
+async function openFromSnapshot(file: string, dataDir: string | undefined): Promise<PGlite | null> {
+  const snapshot = await readSnapshot(file);
+  if (!snapshot) return null;
+  const before = dataDir === undefined ? null : new Set(readdirSync(dataDir));
+  try {
+    return await openPglite(dataDir, { loadDataDir: snapshot });
+  } catch {
+    discardSnapshot(file);
+    if (dataDir !== undefined && before)
+      for (const entry of readdirSync(dataDir)) if (!before.has(entry)) rmSync(join(dataDir, entry), { recursive: true, force: true });
+    return null;
+  }
+}
+
+/** Makes the prepared copy `file` for `migrations` with a throwaway in-memory database. */
+async function prepareSnapshot(file: string, migrations: readonly Migration[]): Promise<void> {
+  const pg = await openPglite(undefined);
+  try {
+    if (migrations.length > 0) await migrate(await wrapPglite(pg, async () => {}), migrations);
+    await writeSnapshot(pg, file);
+  } finally {
+    await pg.close();
+  }
+}
+
 /**
  * Opens an embedded PostgreSQL. PGlite has a single connection, so transactions are serialised
  * by an in-process mutex; a query issued by code already inside a transaction joins that
@@ -65,36 +126,91 @@ function lockDataDir(dataDir: string): () => void {
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
-  const unlock = options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir);
-  let pg: PGlite;
+  const { dataDir, migrations = [] } = options;
+  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
+  let pg: PGlite | null = null;
+  // Set when this start should leave a prepared copy behind (an in-memory database made the slow way).
+  let prepare: string | undefined;
   try {
-    pg = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
-    await pg.waitReady;
+    const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+    const cacheDir = fresh ? (options.cacheDir ?? defaultSnapshotCacheDir()) : null;
+    const file = cacheDir ? snapshotFile(cacheDir, migrations) : undefined;
+    if (file) {
+      pg = await openFromSnapshot(file, dataDir);
+      if (!pg && dataDir !== undefined) {
+        // A data folder's own files would go into a copy of it (its lock, for one): the copy is
+        // made in memory, then loaded like any other.
+        await prepareSnapshot(file, migrations);
+        pg = await openFromSnapshot(file, dataDir);
+      } else if (!pg) {
+        prepare = file;
+      }
+    }
+    pg ??= await openPglite(dataDir);
   } catch (error) {
     unlock();
     throw error;
   }
+  let db: Db;
+  try {
+    db = await wrapPglite(pg, unlock);
+  } catch (error) {
+    await pg.close().catch(() => {});
+    unlock();
+    throw error;
+  }
+  try {
+    if (migrations.length > 0) await migrate(db, migrations);
+    if (prepare) await writeSnapshot(pg, prepare);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** The {@link Db} over an open PGlite; `onClose` runs after PGlite has closed. */
+async function wrapPglite(pg: PGlite, onClose: () => void | Promise<void>): Promise<Db & CachingExecutor> {
   const mutex = new Mutex();
-  const current = new AsyncLocalStorage<SqlExecutor>();
+  const current = new AsyncLocalStorage<{ tx: SqlExecutor; view: TransactionView }>();
   const plain = executor(pg);
   let closed = false;
+  // PGlite runs in this process on one connection, and hands over a commit's notifications before
+  // the committing call returns: the read cache can rely on them (see read-cache.ts).
+  const query = <T>(text: string, params?: unknown[]): Promise<T[]> => {
+    const store = current.getStore();
+    if (store) return store.tx.query<T>(text, params);
+    return mutex.run(() => plain.query<T>(text, params));
+  };
+  const cache = new ReadCache(async () => {
+    const rows = await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'emulator_notify_change'");
+    return (rows[0]?.n ?? 0) > 0;
+  });
+  await pg.listen(CHANGE_CHANNEL, (table) => cache.changed(table));
 
   return {
     kind: "pglite",
-    query<T>(text: string, params?: unknown[]): Promise<T[]> {
-      const tx = current.getStore();
-      if (tx) return tx.query<T>(text, params);
-      return mutex.run(() => plain.query<T>(text, params));
+    query,
+    cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>): Promise<T> {
+      return cache.read(key, tables, load, current.getStore()?.view);
     },
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }): Promise<T> {
       const outer = current.getStore();
-      if (outer) return fn(outer);
+      if (outer) return fn(outer.tx);
       return withTransactionRetries(() =>
         mutex.run(() =>
           pg.transaction(async (raw) => {
             if (opts?.isolation === "serializable") await raw.exec("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
-            const tx = executor(raw);
-            return current.run(tx, () => fn(tx));
+            const view: TransactionView = { serializable: opts?.isolation === "serializable", changedNotified: false };
+            const inner = executor(raw);
+            const tx: SqlExecutor & CachingExecutor = {
+              query<R>(text: string, params?: unknown[]): Promise<R[]> {
+                noteStatement(view, text);
+                return inner.query<R>(text, params);
+              },
+              cachedRead: (key, tables, load) => cache.read(key, tables, load, view),
+            };
+            return current.run({ tx, view }, () => fn(tx));
           }),
         ),
       );
@@ -103,7 +219,7 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
       if (closed) return;
       closed = true;
       await mutex.run(() => pg.close());
-      unlock();
+      await onClose();
     },
   };
 }
