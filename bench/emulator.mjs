@@ -62,12 +62,10 @@ async function bundle(name, source) {
 const src = (path) => JSON.stringify(join(ROOT, path));
 const modulesFile = await bundle(
   "modules",
-  `export { createEmulator } from ${src("src/emulator/create-emulator.ts")};
+  `export { createEmulator, EMULATOR_MIGRATIONS } from ${src("src/emulator/create-emulator.ts")};
 export { startEmulator } from ${src("src/emulator/start-emulator.ts")};
 export { createPgliteDb } from ${src("src/emulator/pglite-db.ts")};
-export { defaultSnapshotCacheDir, snapshotFile, PGLITE_SETTINGS } from ${src("src/emulator/pglite-snapshot.ts")};
-export { platformMigrations } from ${src("src/emulator/migrations/platform.ts")};
-export { paymentsMigrations } from ${src("src/emulator/migrations/payments.ts")};
+export { defaultSnapshotCacheDir, findSnapshot, snapshotKey, PGLITE_SETTINGS } from ${src("src/emulator/pglite-snapshot.ts")};
 export { findPostgresBinaries, startTestPostgres } from ${src("test/emulator/pg/postgres-server.ts")};
 `,
 );
@@ -239,7 +237,7 @@ async function replay(pg, statements) {
 }
 
 async function benchSql() {
-  const migrations = [...m.platformMigrations, ...m.paymentsMigrations];
+  const migrations = m.EMULATOR_MIGRATIONS;
   const { PGlite } = await import("@electric-sql/pglite");
   const { db: recDb, state } = recordingDb(await m.createPgliteDb({ migrations }));
   const emulatorFor = (storage) => m.createEmulator({ config, storage });
@@ -275,10 +273,9 @@ async function benchSql() {
 
   // 2. The baseline: a bare PGlite started the same way (same settings, same prepared copy), set up
   // with the recorded statements, then the request's statements replayed OPS times.
-  const cacheDir = m.defaultSnapshotCacheDir();
-  const { openAsBlob } = await import("node:fs");
+  const snapshot = await m.findSnapshot(m.defaultSnapshotCacheDir(), m.snapshotKey(migrations));
   const pg = await PGlite.create({
-    loadDataDir: await openAsBlob(m.snapshotFile(cacheDir, migrations)),
+    loadDataDir: snapshot.blob,
     startParams: [...PGlite.defaultStartParams, ...m.PGLITE_SETTINGS],
   });
   await replay(pg, setup);

@@ -103,7 +103,8 @@ const healthRoute = defineRoute({
   },
 });
 
-const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...changeNotificationMigrations];
+/** Every migration of the emulator's schema, in order. */
+export const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...changeNotificationMigrations];
 
 function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";

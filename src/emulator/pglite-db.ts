@@ -8,15 +8,7 @@ import { PGlite, type PGliteOptions, type Transaction } from "@electric-sql/pgli
 import type { Db, SqlExecutor } from "./db.js";
 import { Mutex, withTransactionRetries } from "./db-retry.js";
 import { migrate, type Migration } from "./migrate.js";
-import {
-  defaultSnapshotCacheDir,
-  discardSnapshot,
-  PGLITE_SETTINGS,
-  readSnapshot,
-  snapshotFile,
-  writeSnapshot,
-  type SnapshotCache,
-} from "./pglite-snapshot.js";
+import { discardSnapshot, findSnapshot, PGLITE_SETTINGS, snapshotCacheDir, snapshotKey, writeSnapshot, type SnapshotCache } from "./pglite-snapshot.js";
 import { CHANGE_CHANNEL, noteStatement, ReadCache, type CachingExecutor, type ChangeNotifiedTable, type TransactionView } from "./read-cache.js";
 
 /** Options of {@link createPgliteDb}. */
@@ -89,29 +81,29 @@ function openPglite(dataDir: string | undefined, extra: PGliteOptions = {}): Pro
 }
 
 /**
- * Starts PGlite from the prepared copy `file`; null when there is none or PGlite cannot start
+ * Starts PGlite from the prepared copy for `key`; null when there is none or PGlite cannot start
  * from it (then the copy is discarded, and what it wrote to a data folder removed).
  */
-async function openFromSnapshot(file: string, dataDir: string | undefined): Promise<PGlite | null> {
-  const snapshot = await readSnapshot(file);
+async function openFromSnapshot(cacheDir: string, key: string, dataDir: string | undefined): Promise<PGlite | null> {
+  const snapshot = await findSnapshot(cacheDir, key);
   if (!snapshot) return null;
   const before = dataDir === undefined ? null : new Set(readdirSync(dataDir));
   try {
-    return await openPglite(dataDir, { loadDataDir: snapshot });
+    return await openPglite(dataDir, { loadDataDir: snapshot.blob });
   } catch {
-    discardSnapshot(file);
+    discardSnapshot(snapshot.file);
     if (dataDir !== undefined && before)
       for (const entry of readdirSync(dataDir)) if (!before.has(entry)) rmSync(join(dataDir, entry), { recursive: true, force: true });
     return null;
   }
 }
 
-/** Makes the prepared copy `file` for `migrations` with a throwaway in-memory database. */
-async function prepareSnapshot(file: string, migrations: readonly Migration[]): Promise<void> {
+/** Makes the prepared copy for `migrations` with a throwaway in-memory database. */
+async function prepareSnapshot(cacheDir: string, key: string, migrations: readonly Migration[]): Promise<void> {
   const pg = await openPglite(undefined);
   try {
     if (migrations.length > 0) await migrate(await wrapPglite(pg, async () => {}), migrations);
-    await writeSnapshot(pg, file);
+    await writeSnapshot(pg, cacheDir, key);
   } finally {
     await pg.close();
   }
@@ -130,20 +122,20 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   let pg: PGlite | null = null;
   // Set when this start should leave a prepared copy behind (an in-memory database made the slow way).
-  let prepare: string | undefined;
+  let prepare: { cacheDir: string; key: string } | undefined;
   try {
     const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
-    const cacheDir = fresh ? (options.cacheDir ?? defaultSnapshotCacheDir()) : null;
-    const file = cacheDir ? snapshotFile(cacheDir, migrations) : undefined;
-    if (file) {
-      pg = await openFromSnapshot(file, dataDir);
+    const cacheDir = fresh ? snapshotCacheDir(options.cacheDir) : null;
+    if (cacheDir) {
+      const key = snapshotKey(migrations);
+      pg = await openFromSnapshot(cacheDir, key, dataDir);
       if (!pg && dataDir !== undefined) {
         // A data folder's own files would go into a copy of it (its lock, for one): the copy is
         // made in memory, then loaded like any other.
-        await prepareSnapshot(file, migrations);
-        pg = await openFromSnapshot(file, dataDir);
+        await prepareSnapshot(cacheDir, key, migrations);
+        pg = await openFromSnapshot(cacheDir, key, dataDir);
       } else if (!pg) {
-        prepare = file;
+        prepare = { cacheDir, key };
       }
     }
     pg ??= await openPglite(dataDir);
@@ -161,7 +153,7 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
   }
   try {
     if (migrations.length > 0) await migrate(db, migrations);
-    if (prepare) await writeSnapshot(pg, prepare);
+    if (prepare) await writeSnapshot(pg, prepare.cacheDir, prepare.key);
   } catch (error) {
     await db.close();
     throw error;

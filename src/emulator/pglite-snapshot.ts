@@ -9,7 +9,7 @@
  * would add tens of megabytes to every install for what one start makes in a few seconds.
  */
 import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, openAsBlob, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openAsBlob, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
@@ -75,22 +75,94 @@ export function defaultSnapshotCacheDir(): string | null {
   return candidates.find(isUsableCacheDir) ?? null;
 }
 
-/** The file a prepared copy for `migrations` has (or will have) in `cacheDir`. */
-export function snapshotFile(cacheDir: string, migrations: readonly Migration[]): string {
-  const key = createHash("sha256")
+/** The cache folder to use for the `cacheDir` option (`false`: none; a folder: that one if usable; unset: the default). */
+export function snapshotCacheDir(option: SnapshotCache | undefined): string | null {
+  if (option === false) return null;
+  if (option === undefined) return defaultSnapshotCacheDir();
+  return isUsableCacheDir(option) ? option : null;
+}
+
+/** The key of the prepared copy for `migrations` (and the settings it was made with). */
+export function snapshotKey(migrations: readonly Migration[]): string {
+  return createHash("sha256")
     .update(JSON.stringify({ format: SNAPSHOT_FORMAT, settings: PGLITE_SETTINGS, migrations: migrations.map((m) => [m.id, m.sql]) }))
     .digest("hex")
     .slice(0, 24);
-  return join(cacheDir, `pglite-${key}.tar`);
 }
 
-/** A prepared copy as PGlite's `loadDataDir` takes it, or null when there is none. */
-export async function readSnapshot(file: string): Promise<Blob | null> {
+// A copy's name carries its length: a copy cut short (a full disk, a damaged cache) is told
+// apart before PGlite reads it, since PGlite does not always fail cleanly on a truncated tar.
+const SNAPSHOT_NAME = /^pglite-([0-9a-f]+)-(\d+)\.tar$/;
+
+/** A prepared copy found in the cache. */
+export interface Snapshot {
+  file: string;
+  /** The copy as PGlite's `loadDataDir` takes it (file-backed: read once, not held twice). */
+  blob: Blob;
+}
+
+/** The prepared copy with this key in `cacheDir`, or null; copies of the wrong length are removed. */
+export async function findSnapshot(cacheDir: string, key: string): Promise<Snapshot | null> {
+  let names: string[];
   try {
-    // A file-backed blob: PGlite reads it once, without another copy in memory.
-    return await openAsBlob(file);
+    names = readdirSync(cacheDir);
   } catch {
     return null;
+  }
+  for (const name of names) {
+    const match = SNAPSHOT_NAME.exec(name);
+    if (!match || match[1] !== key) continue;
+    const file = join(cacheDir, name);
+    try {
+      const size = statSync(file).size;
+      if (size !== Number(match[2]) || !isWholeTar(file, size)) {
+        discardSnapshot(file);
+        continue;
+      }
+      return { file, blob: await openAsBlob(file) };
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+const BLOCK = 512;
+
+function octal(header: Buffer, at: number, length: number): number {
+  const text = header.subarray(at, at + length).toString("latin1").replace(/[\0 ]+$/, "").trim();
+  return /^[0-7]+$/.test(text) ? parseInt(text, 8) : Number.NaN;
+}
+
+/**
+ * Whether `file` is a tar archive whose every header is intact (its checksum matches) and whose
+ * entries end exactly where the file does. Reads only the headers (a few hundred small reads,
+ * not the tens of megabytes of data), since hashing the whole copy would cost most of a start.
+ * Why it matters: PGlite takes what is not a tar for a gzip stream, and a failed gunzip there
+ * surfaces as an unhandled rejection that would stop the process instead of failing the start.
+ */
+export function isWholeTar(file: string, size: number): boolean {
+  if (size < BLOCK * 2 || size % BLOCK !== 0) return false;
+  const fd = openSync(file, "r");
+  try {
+    const header = Buffer.alloc(BLOCK);
+    let at = 0;
+    let entries = 0;
+    while (at + BLOCK <= size) {
+      if (readSync(fd, header, 0, BLOCK, at) !== BLOCK) return false;
+      if (header.every((b) => b === 0)) return entries > 0; // the end-of-archive blocks
+      let sum = 0;
+      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+      const length = octal(header, 124, 12);
+      if (sum !== octal(header, 148, 8) || !Number.isFinite(length)) return false;
+      at += BLOCK + Math.ceil(length / BLOCK) * BLOCK;
+      entries++;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -100,21 +172,23 @@ export function discardSnapshot(file: string): void {
 }
 
 /**
- * Keeps `pg`'s data directory (freshly migrated, nothing else in it) as the prepared copy
- * `file`. Written under a temporary name and renamed, so a reader never sees half a file and two
+ * Keeps `pg`'s data directory (freshly migrated, nothing else in it) as the prepared copy for
+ * `key`. Written under a temporary name and renamed, so a reader never sees half a file and two
  * processes preparing at once both leave a whole one. Failing to write only costs speed later.
  */
-export async function writeSnapshot(pg: PGlite, file: string): Promise<void> {
+export async function writeSnapshot(pg: PGlite, cacheDir: string, key: string): Promise<void> {
+  const temp = join(cacheDir, `pglite-${key}.${process.pid}.${Date.now()}.tmp`);
   try {
     // A checkpoint first, so a start from the copy has no log to replay.
     await pg.exec("CHECKPOINT");
     const tar = new Uint8Array(await (await pg.dumpDataDir("none")).arrayBuffer());
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(temp, tar, { mode: 0o600 });
+    const file = join(cacheDir, `pglite-${key}-${tar.byteLength}.tar`);
     renameSync(temp, file);
-    pruneSnapshots(dirname(file), file);
+    pruneSnapshots(cacheDir, file);
   } catch {
     // The cache is an optimisation: a read-only or full disk must not stop the emulator.
+    rmSync(temp, { force: true });
   }
 }
 
@@ -122,7 +196,7 @@ export async function writeSnapshot(pg: PGlite, file: string): Promise<void> {
 // of megabytes each; the newest few stay.
 function pruneSnapshots(dir: string, keep: string): void {
   const entries = readdirSync(dir)
-    .filter((f) => /^pglite-[0-9a-f]+\.tar(\..*\.tmp)?$/.test(f))
+    .filter((f) => SNAPSHOT_NAME.test(f) || /^pglite-[0-9a-f]+\..*\.tmp$/.test(f))
     .map((f) => join(dir, f))
     .filter((f) => f !== keep)
     .map((f) => ({ f, at: statSync(f).mtimeMs }))
