@@ -14,6 +14,7 @@ export type { AccessType, RequestContext, RequestUser, Route, RouteAccess, Route
 export { createPgliteDb } from "./emulator/pglite-db.js";
 export type { PgliteDbOptions } from "./emulator/pglite-db.js";
 export { createPostgresDb } from "./emulator/postgres-db.js";
-export type { Db, SqlExecutor } from "./emulator/db.js";
+export type { PostgresDbOptions } from "./emulator/postgres-db.js";
+export type { Db, DeferredTransaction, SqlExecutor, TransactionOptions } from "./emulator/db.js";
 export type { Migration } from "./emulator/migrate.js";
 export type { PaymentsConfig } from "./core/schemas/index.js";

@@ -13,6 +13,7 @@ export type {
   CustomerInvoice,
   CustomerInvoicesList,
   CustomerBilling,
+  CustomerPaymentMethodSetupIntent,
   InlineProduct,
   ListOptions,
   CheckoutOptions,

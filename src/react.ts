@@ -1,7 +1,8 @@
 /**
  * `stack-payments/react`: `StackProvider`, `useUser` (with `user.useItem`, `user.useProducts`,
  * `user.useTeam`), app-level `useItem` / `useProducts`, the query-options factories and the query-key
- * factory, and the live channel's connection state. Built on @tanstack/react-query, which React apps
+ * factory, the live channel's connection state, and the admin app's hooks (`useTransactions`,
+ * `useProjectConfig`, ...). Built on @tanstack/react-query, which React apps
  * install next to this package: `npm install stack-payments @tanstack/react-query`.
  */
 export { StackProvider, useStackApp, type StackProviderProps } from "./react/provider.js";
@@ -24,3 +25,16 @@ export {
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
 export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
 export type { LiveConnectionState, LiveChannelOptions } from "./core/live/live-channel.js";
+// The admin app's hooks (a StackAdminApp in the provider, rendered on a server).
+export { useAdminApp } from "./react/use-admin-app.js";
+export { useTransactions } from "./react/use-transactions.js";
+export { useProjectConfig, usePaymentMethodConfigs, useStripeAccountInfo } from "./react/use-project-config.js";
+export {
+  adminQueryKeys,
+  transactionsQueryOptions,
+  projectConfigQueryOptions,
+  paymentMethodConfigsQueryOptions,
+  stripeAccountInfoQueryOptions,
+  connectAdminQueries,
+  type AdminQueryApp,
+} from "./react/admin-query-options.js";

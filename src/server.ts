@@ -1,6 +1,8 @@
 /**
  * `stack-payments/server`: everything of `stack-payments` plus `StackServerApp` (secret server key;
- * server items, grants, inline products, custom customers). Never import this in browser code.
+ * server items, grants, inline products, custom customers) and `StackAdminApp` (admin key;
+ * transactions, refunds, manual quantity changes, payments settings and config). Never import
+ * this in browser code.
  */
 export {
   StackClientApp,
@@ -30,6 +32,7 @@ export {
   type CustomerInvoice,
   type CustomerInvoicesList,
   type CustomerBilling,
+  type CustomerPaymentMethodSetupIntent,
   type InlineProduct,
   type ListOptions,
   type CurrentUser,
@@ -68,3 +71,25 @@ export {
 } from "./react/query-options.js";
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
 export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
+export { StackAdminApp, type StackAdminAppOptions } from "./apps/admin-app.js";
+export type {
+  Transaction,
+  TransactionEntry,
+  TransactionType,
+  TransactionsPage,
+  ListTransactionsOptions,
+  RefundTransactionOptions,
+  ItemQuantityChangeOptions,
+} from "./core/admin/transactions.js";
+export type { StripeAccountInfo, PaymentMethodConfig, PaymentMethodConfigs, PaymentMethodId } from "./core/admin/payment-settings.js";
+export type { AdminProject, AdminProjectConfig, ConfigOverride, ConfigOverrideLevel } from "./core/admin/admin-project.js";
+export type { AdminChange, AdminChangeListener } from "./core/admin/admin-connection.js";
+// The admin reads' keys and options, for prefetching on the server (the hooks are in stack-payments/react).
+export {
+  adminQueryKeys,
+  transactionsQueryOptions,
+  projectConfigQueryOptions,
+  paymentMethodConfigsQueryOptions,
+  stripeAccountInfoQueryOptions,
+  type AdminQueryApp,
+} from "./react/admin-query-options.js";

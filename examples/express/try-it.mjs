@@ -1,8 +1,11 @@
 /**
  * Exercises the Express example end to end: starts the emulator (examples/payments.json; or uses
- * the one at STACK_API_URL) and examples/express/server.js on free ports, creates a user, grants it the credits pack through
+ * the one at STACK_API_URL) and examples/express/server.js on free ports, reads the route list at
+ * GET /, creates a user with the command it gives, grants it the credits pack through
  * POST /api/grant-product, spends through POST /api/consume-credits (including an overdraft that
- * must be refused, and a burst of concurrent spends that must never go below zero), then stops both.
+ * must be refused, and a burst of concurrent spends that must never go below zero), checks that
+ * bad input (a negative, non-numeric or missing amount, no user id, a body that is not JSON) is
+ * answered with 400 and a message and changes nothing, then stops both.
  *
  *   node examples/express/try-it.mjs        # exits non-zero if anything is off
  */
@@ -32,15 +35,53 @@ try {
     readyUrl: `http://localhost:${port}/`,
   });
 
-  // A user to play with, made the way a server would (no browser needed).
-  process.env.STACK_API_URL = emulatorUrl;
-  const { stackServerApp } = await import("./stack/server.js");
-  const user = await stackServerApp.createUser({ displayName: "Express example user" });
-  console.log(`user ${user.id}`);
+  // GET / lists the routes and says how to get a user id: follow it, as a reader of the README would.
+  const index = await (await fetch(`http://localhost:${port}/`)).json();
+  const listed = index.routes.map((route) => `${route.method} ${route.path}`);
+  for (const route of ["POST /api/grant-product", "POST /api/consume-credits", "GET /api/credits/:userId"]) {
+    assert.ok(listed.includes(route), `GET / should list ${route}, lists ${listed.join(", ")}`);
+  }
+  const hint = index.userIds.command;
+  const [, createUrl] = hint.match(/-X POST (\S+)/);
+  const headers = Object.fromEntries([...hint.matchAll(/-H '([^:]+): ([^']+)'/g)].map(([, name, value]) => [name, value]));
+  const created = await fetch(createUrl, { method: "POST", headers, body: hint.match(/-d '([^']*)'/)[1] });
+  assert.ok(created.ok, `the user-creation command of GET / should create a user, got ${created.status}`);
+  const user = await created.json();
+  assert.match(user.id, /^[0-9a-f-]{36}$/);
+  console.log(`GET / → ${listed.length} routes; its curl line created user ${user.id}`);
+
+  const icon = await fetch(`http://localhost:${port}/favicon.ico`);
+  assert.equal(icon.status, 200, "a browser's request for /favicon.ico should find an icon");
+  assert.match(icon.headers.get("content-type") ?? "", /^image\//);
 
   let r = await post(`${api}/grant-product`, { userId: user.id, productId: "credits_pack" });
   assert.deepEqual(r, { status: 200, body: { success: true } });
   console.log("POST /api/grant-product credits_pack  →", r.status, JSON.stringify(r.body));
+
+  // Bad input: 400 with a message naming the problem, and the balance untouched.
+  const badInput = [
+    [{ userId: user.id, amount: -50 }, /amount must be positive, got -50/],
+    [{ userId: user.id, amount: "ten" }, /amount must be a number, got "ten"/],
+    [{ userId: user.id }, /amount is required/],
+    [{ userId: user.id, amount: 2.5 }, /amount must be a whole number/],
+    [{ amount: 10 }, /userId is required/],
+    [{ userId: "not-a-user-id", amount: 10 }, /userId must be a user id/],
+  ];
+  for (const [body, message] of badInput) {
+    r = await post(`${api}/consume-credits`, body);
+    assert.equal(r.status, 400, `${JSON.stringify(body)} should be answered with 400, got ${r.status} ${JSON.stringify(r.body)}`);
+    assert.match(r.body.error, message);
+    const shown = JSON.stringify({ ...body, ...(body.userId === user.id ? { userId: "<user id>" } : {}) });
+    console.log(`POST /api/consume-credits ${shown} →`, r.status, JSON.stringify(r.body));
+  }
+  const notJson = await fetch(`${api}/consume-credits`, { method: "POST", headers: { "content-type": "application/json" }, body: "{amount: 5" });
+  assert.equal(notJson.status, 400);
+  assert.match((await notJson.json()).error, /not valid JSON/);
+  r = await post(`${api}/grant-product`, { userId: user.id, productId: "no_such_product" });
+  assert.equal(r.status, 400, `an unknown product should be answered with 400, got ${r.status} ${JSON.stringify(r.body)}`);
+  assert.match(r.body.error, /no_such_product/);
+  console.log("POST /api/grant-product no_such_product →", r.status, JSON.stringify(r.body));
+  assert.deepEqual(await (await fetch(`${api}/credits/${user.id}`)).json(), { quantity: 100, nonNegativeQuantity: 100 }, "bad input must change nothing");
 
   r = await post(`${api}/consume-credits`, { userId: user.id, amount: 30 });
   assert.deepEqual(r, { status: 200, body: { remaining: 70 } });

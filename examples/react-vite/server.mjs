@@ -11,6 +11,7 @@ import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StackServerApp } from "stack-payments/server";
+import { FAVICON_SVG } from "../shared/favicon.mjs";
 import { resolveStackEnv } from "../shared/stack-env.mjs";
 
 const stack = resolveStackEnv();
@@ -63,9 +64,26 @@ async function spendCredits(req, res) {
 }
 
 function serveStatic(req, res) {
-  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^([/\\])+/, "");
+  let path;
+  try {
+    path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^([/\\])+/, "");
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" });
+    return res.end("Malformed URL\n");
+  }
+  // The page carries its icon inline; this is for a browser that asks anyway (e.g. on /api/config).
+  if (path === "favicon.ico") {
+    res.writeHead(200, { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" });
+    return res.end(FAVICON_SVG);
+  }
   let file = join(staticDir, path);
-  if (!file.startsWith(staticDir) || !existsSync(file) || statSync(file).isDirectory()) file = join(staticDir, "index.html");
+  const found = file.startsWith(staticDir) && existsSync(file) && !statSync(file).isDirectory();
+  // A missing file (a stale asset link) is a 404; any other path is a page of the app.
+  if (!found && extname(path) !== "") {
+    res.writeHead(404, { "content-type": "text/plain" });
+    return res.end(`Not found: /${path}\n`);
+  }
+  if (!found) file = join(staticDir, "index.html");
   if (!existsSync(file)) {
     res.writeHead(503, { "content-type": "text/plain" });
     return res.end("The page is not built yet: run `npm start` (or `npx vite build examples/react-vite`).\n");

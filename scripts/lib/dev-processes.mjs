@@ -1,6 +1,7 @@
 /**
- * What scripts/start.mjs and the browser tests share: stale-build checks, free ports, and child
- * processes (the emulator, example servers) that are started, awaited and stopped as a group.
+ * What scripts/start.mjs and the browser tests share: stale-build checks, installs of an example's
+ * own dependencies, free ports, and child processes (the emulator, example servers) that are
+ * started, awaited and stopped as a group, and that never outlive the script that started them.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -33,10 +34,32 @@ export function isStale(outputs, inputs) {
   return Math.max(...inputs.map(newestMtime)) > oldestOutput;
 }
 
+const PARENT_GUARD = fromRoot("scripts/lib/exit-with-parent.cjs");
+const PARENT_FD = 3;
+
+/**
+ * `spawn`, plus the guard that stops a Node child when this process goes away, even by kill -9:
+ * the child gets a pipe as fd 3 and a preloaded module that stops it when the pipe closes.
+ * Other commands (npm, which starts its own processes) are spawned as they are.
+ */
+function spawnGuarded(command, args, { stdio, ...options }) {
+  if (command !== process.execPath) return spawn(command, args, { ...options, stdio });
+  const child = spawn(command, ["--require", PARENT_GUARD, ...args], {
+    ...options,
+    env: { ...options.env, STACK_PAYMENTS_PARENT_FD: String(PARENT_FD) },
+    stdio: [...stdio, "pipe"],
+  });
+  // Our end of the pipe: never written, only held open; it closes when this process exits.
+  const pipe = child.stdio[PARENT_FD];
+  pipe.on("error", () => {});
+  pipe.unref?.();
+  return child;
+}
+
 /** Runs a command to completion, inheriting stdio; rejects with a readable message on failure. */
 export function run(command, args, { cwd = repoRoot, env = process.env, quiet = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawnGuarded(command, args, { cwd, env, stdio: quiet ? ["ignore", "pipe", "pipe"] : ["inherit", "inherit", "inherit"] });
     let output = "";
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
@@ -51,14 +74,22 @@ export function run(command, args, { cwd = repoRoot, env = process.env, quiet = 
 const PACKAGE_OUTPUTS = ["index.js", "server.js", "react.js", "emulator.js", "cli.js"].map((f) => fromRoot("dist", f));
 const PACKAGE_INPUTS = ["src", "tsup.config.ts", "package.json", "tsconfig.json"].map((f) => fromRoot(f));
 
-/** Builds the package with tsup when dist/ is missing or older than src/. */
+// tsup's own configuration (tsup.config.ts), without the type declarations: the examples and the
+// browser tests run the JavaScript, and declarations take longer to build than all of it.
+// `npm run build` makes the complete package.
+const BUILD_JS_ONLY = `const { build } = await import("tsup"); await build({ dts: false, silent: true });`;
+
+/**
+ * Builds the package's JavaScript with tsup when dist/ is missing or older than src/ (no type
+ * declarations: `npm run build` makes those).
+ */
 export async function buildPackageIfStale(log = console.log) {
   if (!isStale(PACKAGE_OUTPUTS, PACKAGE_INPUTS)) return false;
-  log("Building the package (tsup)…");
+  log("Building the package (tsup, JavaScript only)…");
   // tsup runs its configs in parallel and the first one cleans dist/, which can delete what another
   // config already wrote: check the outputs and build once more if one is missing.
   for (let attempt = 1; ; attempt++) {
-    await run(process.execPath, [fromRoot("node_modules/tsup/dist/cli-default.js")], { quiet: true });
+    await run(process.execPath, ["--input-type=module", "--eval", BUILD_JS_ONLY], { quiet: true });
     const missing = PACKAGE_OUTPUTS.filter((output) => !existsSync(output));
     if (missing.length === 0) return true;
     if (attempt === 2) throw new Error(`tsup finished but did not leave ${missing.join(", ")}`);
@@ -68,10 +99,35 @@ export async function buildPackageIfStale(log = console.log) {
 /** Builds examples/react-vite with vite when its bundle is missing or older than its sources or dist/. */
 export async function buildReactExampleIfStale(log = console.log) {
   const dir = fromRoot("examples/react-vite");
-  const inputs = [join(dir, "src"), join(dir, "index.html"), join(dir, "vite.config.ts"), ...PACKAGE_OUTPUTS];
+  const inputs = [join(dir, "src"), join(dir, "index.html"), join(dir, "vite.config.ts"), fromRoot("examples/shared"), ...PACKAGE_OUTPUTS];
   if (!isStale([join(dir, "dist/index.html")], inputs)) return false;
   log("Building the React example (vite)…");
   await run(process.execPath, [fromRoot("node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn", dir], { quiet: true });
+  return true;
+}
+
+/** npm, as the command that runs this script found it (npm_execpath), else from PATH. */
+function npmCommand() {
+  const npmCli = process.env.npm_execpath;
+  if (npmCli && /npm-cli\.c?js$/.test(npmCli)) return [process.execPath, [npmCli]];
+  return [process.platform === "win32" ? "npm.cmd" : "npm", []];
+}
+
+/**
+ * Installs an example's own dependencies (`npm ci` in examples/<name>) when they are missing or
+ * older than its lockfile. Heavy, example-only packages (Next.js) live there rather than in the
+ * repository's package.json, so `npm start` and `npm test` never wait for them. Peer dependencies
+ * (React) are left out on purpose: they resolve from the repository root, so the example, the
+ * package's build and @tanstack/react-query share one React.
+ */
+export async function ensureExampleInstalled(name, log = console.log) {
+  const dir = fromRoot("examples", name);
+  if (!existsSync(join(dir, "package.json"))) return false;
+  // npm writes node_modules/.package-lock.json last: without it the install did not finish.
+  if (!isStale([join(dir, "node_modules/.package-lock.json")], [join(dir, "package.json"), join(dir, "package-lock.json")])) return false;
+  log(`Installing the ${name} example's own dependencies (npm ci in examples/${name}; only the first time)…`);
+  const [command, prefix] = npmCommand();
+  await run(command, [...prefix, "ci", "--no-audit", "--no-fund", "--omit=peer"], { cwd: dir, quiet: true });
   return true;
 }
 
@@ -115,7 +171,7 @@ export function createProcessGroup({ log = (line) => process.stdout.write(`${lin
 
   /** Starts `command args…`, waits until `readyUrl` answers, returns the child. */
   async function start(name, command, args, { env = {}, cwd = repoRoot, readyUrl, timeoutMs = 60_000 } = {}) {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnGuarded(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const entry = { name, child, exited: false, output: [] };
     children.push(entry);
     for (const stream of [child.stdout, child.stderr]) {
@@ -166,4 +222,21 @@ export function createProcessGroup({ log = (line) => process.stdout.write(`${lin
   const exited = () => children.filter((c) => c.exited).map((c) => `${c.name} (${c.exitDescription})`);
 
   return { start, stopAll, outputOf, exited };
+}
+
+/**
+ * Calls `onExit` once when the process that started this one (npm, for `npm start`) exits,
+ * however it ended: killed with -9 or by a hang-up it does not pass on, it can tell no one, and this
+ * process would otherwise keep running and holding its ports. The parent's exit shows as a change
+ * of `process.ppid` (the orphan is adopted by init); checked twice a second.
+ */
+export function onParentExit(onExit, { intervalMs = 500 } = {}) {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onExit();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -22,6 +22,8 @@ export const WIRE_SHAPE_SCHEMAS = [
   "createPurchaseUrlResponseSchema",
   "invoicesListResponseSchema",
   "billingResponseSchema",
+  "setupIntentResponseSchema",
+  "setDefaultPaymentMethodResponseSchema",
   "liveEventSchema",
   // sessions
   "signInResponseSchema",
@@ -35,6 +37,15 @@ export const WIRE_SHAPE_SCHEMAS = [
   "teamMembershipResponseSchema",
   "clientUserSchema",
   "serverUserSchema",
+  // admin (server-only: StackAdminApp)
+  "transactionsListResponseSchema",
+  "refundTransactionResponseSchema",
+  "paymentsSetupResponseSchema",
+  "stripeAccountInfoSchema",
+  "paymentMethodConfigsResponseSchema",
+  "stripeWidgetAccountSessionResponseSchema",
+  "adminProjectSchema",
+  "configStringResponseSchema",
 ] as const satisfies ReadonlyArray<keyof typeof schemas>;
 
 /** `fooSchema` → `fooShape`. */

@@ -16,6 +16,7 @@ import type {
   CheckoutOptions,
   CustomerBilling,
   CustomerInvoicesList,
+  CustomerPaymentMethodSetupIntent,
   CustomerProductsList,
   GrantProductOptions,
   ListOptions,
@@ -25,10 +26,12 @@ import type {
 import {
   cancelSubscription,
   createCheckoutUrl,
+  createPaymentMethodSetupIntent,
   getBilling,
   grantProduct,
   listInvoices,
   listProducts,
+  setDefaultPaymentMethodFromSetupIntent,
   switchSubscription,
 } from "./products.js";
 
@@ -52,6 +55,10 @@ export interface Customer {
   listInvoices(options?: ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList>;
   /** Stripe customer and default card summary. */
   getBilling(callOptions?: CallOptions): Promise<CustomerBilling>;
+  /** Starts saving a card: the client secret a card form confirms. */
+  createPaymentMethodSetupIntent(callOptions?: CallOptions): Promise<CustomerPaymentMethodSetupIntent>;
+  /** Makes the card a confirmed setup intent saved the default one; resolves that card. */
+  setDefaultPaymentMethodFromSetupIntent(setupIntentId: string, callOptions?: CallOptions): Promise<CustomerBilling["defaultPaymentMethod"]>;
   /** Switches a subscription to another product of the same product line. */
   switchSubscription(options: SwitchSubscriptionOptions, callOptions?: CallOptions): Promise<void>;
   /** Cancels the subscription(s) of a product (at period end). */
@@ -90,6 +97,8 @@ export function clientCustomerMethods(ctx: ApiContext, ref: CustomerRef, project
     listProducts: (o, c) => listProducts(ctx, ref, o, c),
     listInvoices: (o, c) => listInvoices(ctx, ref, o, c),
     getBilling: (c) => getBilling(ctx, ref, c),
+    createPaymentMethodSetupIntent: (c) => createPaymentMethodSetupIntent(ctx, ref, c),
+    setDefaultPaymentMethodFromSetupIntent: (id, c) => setDefaultPaymentMethodFromSetupIntent(ctx, ref, id, c),
     switchSubscription: (o, c) => switchSubscription(ctx, ref, o, c),
     cancelSubscription: (o, c) => cancelSubscription(ctx, ref, o, c),
   };

@@ -74,6 +74,8 @@ export const KNOWN_ERRORS = {
     true,
     (d) => `One-time purchase with ID "${s(d.one_time_purchase_id)}" does not exist.`,
   ),
+  SUBSCRIPTION_ALREADY_REFUNDED: spec(400, true, (d) => `Subscription with ID "${s(d.subscription_id)}" was already refunded.`),
+  ONE_TIME_PURCHASE_ALREADY_REFUNDED: spec(400, true, (d) => `One-time purchase with ID "${s(d.one_time_purchase_id)}" was already refunded.`),
   TEST_MODE_PURCHASE_NON_REFUNDABLE: spec(400, false, () => "Test mode purchases are not refundable."),
   VERIFICATION_CODE_NOT_FOUND: spec(404, false, () => "The verification code does not exist for this project."),
   VERIFICATION_CODE_EXPIRED: spec(400, false, () => "The verification code has expired."),

@@ -8,6 +8,8 @@ import {
   grantProductResponseShape,
   invoicesListResponseShape,
   productsListResponseShape,
+  setDefaultPaymentMethodResponseShape,
+  setupIntentResponseShape,
   successResponseShape,
 } from "./wire-shapes.js";
 import type {
@@ -100,6 +102,12 @@ export type CustomerInvoicesList = CustomerInvoice[] & { nextCursor: string | nu
 export interface CustomerBilling {
   hasCustomer: boolean;
   defaultPaymentMethod: null | { id: string; brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
+}
+
+/** What a card form needs to save a card for the customer (Stripe Elements' client secret and account). */
+export interface CustomerPaymentMethodSetupIntent {
+  clientSecret: string;
+  stripeAccountId: string;
 }
 
 function listQuery(options: ListOptions | undefined): Record<string, string | undefined> {
@@ -265,4 +273,33 @@ export async function getBilling(ctx: ApiContext, ref: CustomerRef, callOptions?
     options: callOptions,
   });
   return { hasCustomer: wire.has_customer, defaultPaymentMethod: wire.default_payment_method };
+}
+
+/** POST setup-intent: starts saving a card for the customer. */
+export async function createPaymentMethodSetupIntent(ctx: ApiContext, ref: CustomerRef, callOptions?: CallOptions): Promise<CustomerPaymentMethodSetupIntent> {
+  const wire = await ctx.call({
+    method: "POST",
+    path: apiPath`/payments/payment-method/${ref.type}/${ref.id}/setup-intent`,
+    body: {},
+    schema: setupIntentResponseShape,
+    options: callOptions,
+  });
+  return { clientSecret: wire.client_secret, stripeAccountId: wire.stripe_account_id };
+}
+
+/** POST set-default: makes the card saved by a setup intent the customer's default; resolves that card. */
+export async function setDefaultPaymentMethodFromSetupIntent(
+  ctx: ApiContext,
+  ref: CustomerRef,
+  setupIntentId: string,
+  callOptions?: CallOptions,
+): Promise<CustomerBilling["defaultPaymentMethod"]> {
+  const wire = await ctx.call({
+    method: "POST",
+    path: apiPath`/payments/payment-method/${ref.type}/${ref.id}/set-default`,
+    body: { setup_intent_id: requireId("setupIntentId", setupIntentId) },
+    schema: setDefaultPaymentMethodResponseShape,
+    options: callOptions,
+  });
+  return wire.default_payment_method;
 }

@@ -13,6 +13,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { REQUEST_HEADER_NAMES, RESPONSE_HEADER_NAMES } from "../core/wire-constants.js";
+import { storageFailureResponse } from "./db-retry.js";
 import { IDEMPOTENCY_RESULT_HEADER, IDEMPOTENCY_SUPPORTED_HEADER } from "./defaults.js";
 import { ApiError, errorResponse, textResponse, type Route } from "./http.js";
 import { idempotency } from "./idempotency.js";
@@ -21,6 +22,7 @@ import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
 import { limitBody, readBody } from "./middleware/read-body.js";
 import { runRoute, zodInput } from "./middleware/route-steps.js";
+import { providerCatchUp } from "./provider/catch-up.js";
 
 /** The API version prefixes every API route is served under. */
 export const API_PREFIXES = ["/api/v1", "/api/latest"] as const;
@@ -76,6 +78,7 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   const app = new Hono<EmulatorEnv>({ strict: false });
   app.use(commonHeaders(services));
   app.use(statusOverride());
+  app.use(providerCatchUp());
   app.use(
     cors({
       origin: "*",
@@ -103,6 +106,10 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   app.notFound((c) => textResponse(404, `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(error);
+    // The database restarting or unreachable: 503 with Retry-After, which the SDK retries (a
+    // write only with an idempotency key, the one safe repeat should the failure hit its COMMIT).
+    const unavailable = storageFailureResponse(error);
+    if (unavailable) return unavailable;
     if (error instanceof HTTPException) return error.getResponse();
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return textResponse(500, `Something went wrong. Please make sure the data you entered is correct.\n\nRequest ID: ${c.var.requestId}\n\n${detail}`);

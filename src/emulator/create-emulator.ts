@@ -7,12 +7,15 @@ import { authRoutes } from "./auth/routes.js";
 import { forgetSigningKeys, getSigningKeys } from "./auth/tokens.js";
 import { clockRoutes } from "./clock.js";
 import { createApp } from "./create-app.js";
-import type { Db, SqlExecutor } from "./db.js";
+import type { Db, SqlExecutor, TransactionOptions } from "./db.js";
 import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
 import { defineRoute, textResponse, type Route } from "./http.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
+import { adminMigrations } from "./migrations/admin.js";
+import { adminPaymentsRoutes } from "./payments/admin-routes.js";
+import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
@@ -104,7 +107,7 @@ const healthRoute = defineRoute({
 });
 
 /** Every migration of the emulator's schema, in order. */
-export const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...changeNotificationMigrations];
+export const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...changeNotificationMigrations, ...providerMigrations];
 
 function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";
@@ -167,12 +170,16 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     async query<T>(text: string, params?: unknown[]) {
       return (await lazy()).query<T>(text, params);
     },
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }) {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions) {
       return (await lazy()).transaction(fn, opts);
     },
     // Emulators sharing this storage share its read cache.
     async cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>) {
       return readThrough(await lazy(), key, tables, load);
+    },
+    deferredTransaction(onBegin?: (tx: SqlExecutor) => Promise<void>) {
+      if (!opened) throw new Error("The emulator's storage is not open yet: await emulator.ready first.");
+      return opened.db.deferredTransaction(onBegin);
     },
     async close() {
       await (await lazy()).close();
@@ -180,7 +187,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   };
 
   let app: ReturnType<typeof createApp> | undefined;
-  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...(options.extraRoutes ?? [])];
+  const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
   return {

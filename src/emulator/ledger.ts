@@ -35,6 +35,15 @@ export interface LedgerPurchase {
   /** When the subscription ends (or ended); null while open-ended. Always null for one-time purchases. */
   endedAt: number | null;
   includedItems: Record<string, LedgerIncludedItem>;
+  /** Quantity taken back by a refund, from `revokedAt` on (none when absent). */
+  revokedQuantity?: number;
+  revokedAt?: number | null;
+}
+
+/** The quantity of a purchase that still counts at `at` (its quantity less what a refund revoked by then). */
+export function quantityAt(p: Pick<LedgerPurchase, "quantity" | "revokedQuantity" | "revokedAt">, at: number): number {
+  const revoked = p.revokedAt !== null && p.revokedAt !== undefined && p.revokedAt <= at ? (p.revokedQuantity ?? 0) : 0;
+  return Math.max(0, p.quantity - revoked);
 }
 
 /** One entry of a single item's ledger: a signed change at a time, with an expiry for grants. */
@@ -148,15 +157,17 @@ export function itemLedgerEntries(
   }
   for (const p of purchases) {
     const included = p.includedItems[itemId];
-    if (!included) continue;
-    const amount = included.quantity * p.quantity;
-    if (amount === 0) continue;
+    if (!included || included.quantity * p.quantity === 0) continue;
     // One-time purchases never end, so their repeats go on forever.
     const end = p.kind === "subscription" ? p.endedAt : null;
     const step = repeatIntervalMillis(included.repeat);
     for (let k = 0; k < MAX_REPEATS; k++) {
       const at = p.createdAt + k * (step ?? 0);
       if (at > asOf || (end !== null && at >= end)) break;
+      // A refund stops the grants of what it revoked: later repeats grant only the rest, and
+      // none once everything was revoked (the quantity never grows back).
+      const amount = included.quantity * quantityAt(p, at);
+      if (amount === 0) break;
       let expiresAt: number | null = null;
       if (included.expires === "when-repeated") {
         expiresAt = step === null ? end : end === null ? at + step : Math.min(at + step, end);
@@ -208,7 +219,7 @@ export function computeOwnedProducts<P extends LedgerPurchase>(
     if (!isPurchaseActive(p, asOf)) continue;
     const key = p.productId ?? INLINE_PRODUCT_KEY;
     const entry = owned.get(key) ?? { quantity: 0, purchases: [] };
-    entry.quantity += p.quantity;
+    entry.quantity += quantityAt(p, asOf);
     entry.purchases.push(p);
     owned.set(key, entry);
   }

@@ -1,15 +1,15 @@
 /**
  * The default storage: embedded PostgreSQL (PGlite), in memory or in a data folder.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite, type PGliteOptions, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
-import { Mutex, withTransactionRetries } from "./db-retry.js";
+import { Mutex } from "./db-retry.js";
 import { migrate, type Migration } from "./migrate.js";
 import { discardSnapshot, findSnapshot, PGLITE_SETTINGS, snapshotCacheDir, snapshotKey, writeSnapshot, type SnapshotCache } from "./pglite-snapshot.js";
-import { CHANGE_CHANNEL, noteStatement, ReadCache, type CachingExecutor, type ChangeNotifiedTable, type TransactionView } from "./read-cache.js";
+import { CHANGE_CHANNEL, noteStatement, ReadCache, type TransactionView } from "./read-cache.js";
+import { createScopedDb, type TransactionConnection } from "./scoped-db.js";
 
 /** Options of {@link createPgliteDb}. */
 export interface PgliteDbOptions {
@@ -30,7 +30,7 @@ export interface PgliteDbOptions {
   cacheDir?: SnapshotCache;
 }
 
-function executor(target: PGlite | Transaction): SqlExecutor {
+function executor(target: PGlite): SqlExecutor {
   return {
     async query<T>(text: string, params?: unknown[]): Promise<T[]> {
       // Without parameters use the simple protocol, as `pg` does, so multi-statement SQL
@@ -110,9 +110,10 @@ async function prepareSnapshot(cacheDir: string, key: string, migrations: readon
 }
 
 /**
- * Opens an embedded PostgreSQL. PGlite has a single connection, so transactions are serialised
- * by an in-process mutex; a query issued by code already inside a transaction joins that
- * transaction instead of waiting for it (which would deadlock).
+ * Opens an embedded PostgreSQL. PGlite has a single connection, so a transaction holds it (an
+ * in-process mutex) from BEGIN to COMMIT; a query issued by code inside a transaction joins that
+ * transaction instead of waiting for it (which would deadlock). Transactions, savepoints and
+ * deferred transactions behave as on PostgreSQL (see `createScopedDb`).
  *
  * @example
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
@@ -162,56 +163,45 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
 }
 
 /** The {@link Db} over an open PGlite; `onClose` runs after PGlite has closed. */
-async function wrapPglite(pg: PGlite, onClose: () => void | Promise<void>): Promise<Db & CachingExecutor> {
+async function wrapPglite(pg: PGlite, onClose: () => void | Promise<void>): Promise<Db> {
   const mutex = new Mutex();
-  const current = new AsyncLocalStorage<{ tx: SqlExecutor; view: TransactionView }>();
   const plain = executor(pg);
   let closed = false;
+  // What each open transaction did, for the read cache (a transaction that changed a cached
+  // table, or reads a serializable snapshot, must not be answered from the cache).
+  const views = new WeakMap<TransactionConnection, TransactionView>();
   // PGlite runs in this process on one connection, and hands over a commit's notifications before
   // the committing call returns: the read cache can rely on them (see read-cache.ts).
-  const query = <T>(text: string, params?: unknown[]): Promise<T[]> => {
-    const store = current.getStore();
-    if (store) return store.tx.query<T>(text, params);
-    return mutex.run(() => plain.query<T>(text, params));
-  };
   const cache = new ReadCache(async () => {
-    const rows = await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'emulator_notify_change'");
+    // Through the Db, so a first read from inside a transaction joins it rather than waiting for it.
+    const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'emulator_notify_change'");
     return (rows[0]?.n ?? 0) > 0;
   });
-  await pg.listen(CHANGE_CHANNEL, (table) => cache.changed(table));
-
-  return {
+  const db: Db = createScopedDb({
     kind: "pglite",
-    query,
-    cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>): Promise<T> {
-      return cache.read(key, tables, load, current.getStore()?.view);
+    query: <T>(text: string, params?: unknown[]) => mutex.run(() => plain.query<T>(text, params)),
+    async connect() {
+      const release = await mutex.acquire();
+      const view: TransactionView = { serializable: false, changedNotified: false };
+      const connection: TransactionConnection = {
+        query<T>(text: string, params?: unknown[]): Promise<T[]> {
+          if (/^\s*begin\b[^;]*\bserializable\b/i.test(text)) view.serializable = true;
+          noteStatement(view, text);
+          return plain.query<T>(text, params);
+        },
+        release: () => release(),
+      };
+      views.set(connection, view);
+      return connection;
     },
-    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { isolation?: "read committed" | "serializable" }): Promise<T> {
-      const outer = current.getStore();
-      if (outer) return fn(outer.tx);
-      return withTransactionRetries(() =>
-        mutex.run(() =>
-          pg.transaction(async (raw) => {
-            if (opts?.isolation === "serializable") await raw.exec("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
-            const view: TransactionView = { serializable: opts?.isolation === "serializable", changedNotified: false };
-            const inner = executor(raw);
-            const tx: SqlExecutor & CachingExecutor = {
-              query<R>(text: string, params?: unknown[]): Promise<R[]> {
-                noteStatement(view, text);
-                return inner.query<R>(text, params);
-              },
-              cachedRead: (key, tables, load) => cache.read(key, tables, load, view),
-            };
-            return current.run({ tx, view }, () => fn(tx));
-          }),
-        ),
-      );
-    },
+    cachedRead: (key, tables, load, within) => cache.read(key, tables, load, within && (views.get(within) ?? { serializable: true, changedNotified: true })),
     async close() {
       if (closed) return;
       closed = true;
       await mutex.run(() => pg.close());
       await onClose();
     },
-  };
+  });
+  await pg.listen(CHANGE_CHANNEL, (table) => cache.changed(table));
+  return db;
 }

@@ -49,6 +49,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     await emulator.close();
     throw error;
   }
+  // Once listening, a server error (e.g. out of file descriptors while accepting) must not end
+  // the process through an unhandled `error` event: connections already open keep being served.
+  server.on("error", (error) => process.stderr.write(`stack-payments emulator: server error: ${error.message}\n`));
   const actualPort = (server.address() as AddressInfo).port;
   const displayHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   let closing: Promise<void> | undefined;

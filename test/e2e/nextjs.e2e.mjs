@@ -5,13 +5,15 @@
  * updates live, and a team purchase through both the seed's client button and its server page.
  */
 import assert from "node:assert/strict";
-import { fromRoot } from "../../scripts/lib/dev-processes.mjs";
-import { expectText, markPage, assertNotReloaded } from "./page-helpers.mjs";
+import { ensureExampleInstalled, fromRoot } from "../../scripts/lib/dev-processes.mjs";
+import { assertNotReloaded, assertPageIcon, expectText, markPage } from "./page-helpers.mjs";
 
 export async function setup({ emulatorUrl, group, freePort }) {
+  // `next` is the example's own dependency, installed on its first run rather than with the repository.
+  await ensureExampleInstalled("nextjs", (line) => console.log(`  ${line}`));
   const port = await freePort();
   const appUrl = `http://localhost:${port}/`;
-  await group.start("nextjs", process.execPath, [fromRoot("node_modules/next/dist/bin/next"), "dev", "--port", String(port), fromRoot("examples/nextjs")], {
+  await group.start("nextjs", process.execPath, [fromRoot("examples/nextjs/node_modules/next/dist/bin/next"), "dev", "--port", String(port), fromRoot("examples/nextjs")], {
     // Its own build folder, so a `next dev` of the developer's own is not disturbed.
     env: { STACK_API_URL: emulatorUrl, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: ".next-e2e" },
     readyUrl: appUrl,
@@ -38,6 +40,12 @@ export const tests = [
       await expectText(page, "credits-balance", "0");
       await expectText(page, "products-list", "No products purchased yet.");
       await ctx.screenshot(page, "01-signed-in");
+    },
+  },
+  {
+    name: "the page has its icon (no /favicon.ico 404)",
+    async fn({ page }) {
+      await assertPageIcon(page);
     },
   },
   {

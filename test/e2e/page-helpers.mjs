@@ -18,3 +18,19 @@ export async function expectText(page, testId, expected, timeout = 15_000) {
 export const markPage = (page) => page.evaluate(() => (window.__e2eNoReload = true));
 export const assertNotReloaded = async (page) =>
   assert.equal(await page.evaluate(() => window.__e2eNoReload === true), true, "the page reloaded, but the update should have arrived live");
+
+/**
+ * The page has an icon a browser can load: each `<link rel="icon">` is inline (a data: URL) or
+ * answers 200 with an image, and without one, /favicon.ico does (browsers ask for it otherwise, and
+ * a 404 there shows as an error on every page load).
+ */
+export async function assertPageIcon(page) {
+  const hrefs = await page.$$eval('link[rel~="icon"]', (links) => links.map((link) => link.href));
+  const targets = hrefs.length > 0 ? hrefs : [new URL("/favicon.ico", page.url()).href];
+  for (const href of targets) {
+    if (href.startsWith("data:image/")) continue;
+    const response = await page.request.get(href);
+    assert.equal(response.status(), 200, `the page's icon ${href} answered ${response.status()}`);
+    assert.match(response.headers()["content-type"] ?? "", /^image\//, `the page's icon ${href} is not an image`);
+  }
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { buildReactExampleIfStale, fromRoot } from "../../scripts/lib/dev-processes.mjs";
 import { EMULATOR_PROJECT } from "../../examples/shared/stack-env.mjs";
-import { assertNotReloaded, expectText, markPage } from "./page-helpers.mjs";
+import { assertNotReloaded, assertPageIcon, expectText, markPage } from "./page-helpers.mjs";
 
 export async function setup({ emulatorUrl, group, freePort }) {
   await buildReactExampleIfStale((m) => console.log(`  ${m}`));
@@ -48,6 +48,12 @@ export const tests = [
       await expectText(page, "credits-balance", "0");
       await expectText(page, "products-list", "No products purchased yet.");
       await ctx.screenshot(page, "01-signed-in");
+    },
+  },
+  {
+    name: "the page has its icon (no /favicon.ico 404)",
+    async fn({ page }) {
+      await assertPageIcon(page);
     },
   },
   {

@@ -8,9 +8,10 @@
  *
  * Prints `N passed, M failed` last and exits non-zero on any failure.
  */
+import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildPackageIfStale, createProcessGroup, freePort, fromRoot } from "../../scripts/lib/dev-processes.mjs";
+import { buildPackageIfStale, createProcessGroup, freePort, fromRoot, onParentExit } from "../../scripts/lib/dev-processes.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 12 * 60_000);
@@ -60,7 +61,9 @@ const overall = setTimeout(() => {
   void cleanup().finally(() => process.exit(1));
 }, TOTAL_TIMEOUT_MS);
 overall.unref();
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+// npm killed (or the terminal gone): stop the servers and the browser rather than leave them running.
+onParentExit(() => void cleanup().finally(() => process.exit(130)));
 
 const withTimeout = (promise, ms, what) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms).unref())]);
@@ -118,9 +121,18 @@ try {
       page.on("pageerror", (error) => consoleErrors.push(String(error)));
       const requests = [];
       page.on("request", (request) => requests.push(request.url()));
+      // Anything the example's own server could not find (a missing icon, a stale asset link).
+      const notFound = [];
+      page.on("response", (response) => {
+        if (response.status() === 404 && state.appUrl && response.url().startsWith(new URL(state.appUrl).origin)) notFound.push(response.url());
+      });
       Object.assign(ctx, state, { page, context, consoleErrors, requests });
       let skipRest = false;
-      for (const { name, fn } of suite.tests) {
+      const noMissingFiles = {
+        name: "no request of the example's pages got a 404",
+        fn: () => assert.deepEqual(notFound, [], `the example's server answered 404 for: ${notFound.join(", ")}`),
+      };
+      for (const { name, fn } of state.appUrl ? [...suite.tests, noMissingFiles] : suite.tests) {
         const started = Date.now();
         if (skipRest) {
           failed++;

@@ -2,7 +2,8 @@
 import { StackServerApp } from "stack-payments/server";
 import { resolveStackEnv } from "../../shared/stack-env.mjs";
 
-const stack = resolveStackEnv();
+/** The project and API this server talks to (the emulator's development project by default). */
+export const stack = resolveStackEnv();
 
 /** The server app: the emulator's development project by default, a hosted one by STACK_* variables. */
 export const stackServerApp = new StackServerApp({

@@ -1,9 +1,11 @@
 import type { ReactNode } from "react";
 import { resolveStackEnv } from "@/stack/env";
+import { FAVICON_DATA_URL } from "../../shared/favicon.mjs";
 import { Providers } from "./providers";
 import "./globals.css";
 
-export const metadata = { title: "stack-payments · Next.js example" };
+// The icon is inline, so browsers never ask the server for /favicon.ico.
+export const metadata = { title: "stack-payments · Next.js example", icons: { icon: FAVICON_DATA_URL } };
 
 // The client's project and API are read at request time, so one build serves any emulator port.
 export const dynamic = "force-dynamic";

@@ -8,8 +8,11 @@ import { HEADER_PREFIXES, IDEMPOTENCY_KEY_HEADER, OVERRIDE_ERROR_STATUS_HEADER }
 /** Version sent in `x-stack-client-version` (`js stack-payments@<version>`); kept equal to package.json by a test. */
 export const SDK_VERSION = "0.1.0";
 
-/** `client` requests act for the signed-in user; `server` requests carry the secret server key. */
-export type AccessType = "client" | "server";
+/**
+ * `client` requests act for the signed-in user; `server` requests carry the secret server key;
+ * `admin` requests (StackAdminApp) carry the admin key, which the admin app's own transport adds.
+ */
+export type AccessType = "client" | "server" | "admin";
 
 /** Tokens of the caller's session, as the transport sends them. */
 export interface SessionTokens {

@@ -4,3 +4,6 @@ export * from "./payments.js";
 export * from "./auth.js";
 export * from "./config.js";
 export * from "./projects.js";
+export * from "./admin.js";
+export * from "./transactions.js";
+export * from "./emulator-provider.js";

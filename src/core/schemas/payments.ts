@@ -197,7 +197,7 @@ export const purchaseSessionBodySchema = z.strictObject({
   quantity: z.optional(z.int().check(z.minimum(1))),
 });
 
-// ---- billing, invoices (B.12, B.13) ----
+// ---- billing, invoices, payment methods (B.12 - B.15) ----
 
 const paymentMethodSchema = z.object({
   id: z.string(),
@@ -226,6 +226,18 @@ export const invoicesListResponseSchema = z.object({
   pagination: paginationSchema,
 });
 export type InvoicesListResponse = z.infer<typeof invoicesListResponseSchema>;
+
+/** POST .../setup-intent answer: the card form's client secret and the project's Stripe account. */
+export const setupIntentResponseSchema = z.object({
+  client_secret: z.string(),
+  stripe_account_id: z.string(),
+});
+
+/** POST .../set-default answer: the customer's default card after the change. */
+export const setDefaultPaymentMethodResponseSchema = z.object({
+  success: z.literal(true),
+  default_payment_method: z.nullable(paymentMethodSchema),
+});
 
 // ---- live events (emulator extension) ----
 

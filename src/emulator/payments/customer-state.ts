@@ -44,7 +44,8 @@ export function isActiveSubscription(p: PurchaseRecord, now: number): boolean {
 /** The end of a subscription's current period as of `now`, or null when it has no interval. */
 export function currentPeriodEnd(p: PurchaseRecord, now: number): number | null {
   if (!p.periodInterval) return null;
-  return currentPeriod(p.createdAt, p.periodInterval, now).end;
+  // Provider-backed subscriptions keep the provider's periods (a plan switch does not move them).
+  return currentPeriod(p.periodAnchor ?? p.createdAt, p.periodInterval, now).end;
 }
 
 /** Options of {@link listCustomerProducts}. */

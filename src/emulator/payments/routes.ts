@@ -1,8 +1,9 @@
 /**
- * The payments routes of the wire contract (B.2 - B.15), each with its checks in the contract's
- * order and its exact errors, plus the checkout page and the live event stream. There is no
- * Stripe behind the emulator: in test mode (the default) it behaves as a project whose payments
- * are set up; routes that need a real card answer as the hosted API does without Stripe.
+ * The payments routes of the wire contract (B.2 - B.16), each with its checks in the contract's
+ * order and its exact errors, plus the checkout page and the live event stream. Where the hosted
+ * API calls Stripe (purchase sessions, billing, invoices, payment methods, switches and
+ * cancellations of billed subscriptions) the emulator's payment provider stands in for it (see
+ * `../provider/`); in test mode the checkout page still completes purchases free and at once.
  */
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
@@ -17,6 +18,9 @@ import {
   itemResponseSchema,
   productsListResponseSchema,
   purchaseSessionBodySchema,
+  purchaseSessionResponseSchema,
+  setDefaultPaymentMethodResponseSchema,
+  setupIntentResponseSchema,
   successResponseSchema,
   switchSubscriptionBodySchema,
   updateQuantityBodySchema,
@@ -28,6 +32,7 @@ import {
 } from "../../core/schemas/index.js";
 import { checkoutPage } from "../checkout-page.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
+import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { computeOwnedProducts } from "../ledger.js";
 import { appendCustomerEvents, liveEventRoutes } from "../live-events.js";
@@ -40,7 +45,6 @@ import {
   ownedProductsInLine,
   purchaseProduct,
   resolveRequestedProduct,
-  validatePurchase,
   type ChosenProduct,
 } from "./purchase.js";
 import {
@@ -55,6 +59,25 @@ import {
   type PurchaseCodeRecord,
 } from "./store.js";
 import { transactionsRoute } from "./transactions.js";
+import { catchUpProject } from "../provider/catch-up.js";
+import { newEventOutbox } from "../provider/provider-events.js";
+import { startProviderPurchase } from "../provider/provider-purchase.js";
+import { providerRoutes } from "../provider/provider-routes.js";
+import {
+  ensureProviderCustomer,
+  findProviderCustomer,
+  findSetupIntent,
+  getPaymentMethod,
+  getSubscription,
+  newestSavedPaymentMethod,
+  setDefaultPaymentMethod,
+} from "../provider/provider-store.js";
+import { refundRoute } from "../provider/refunds.js";
+import { cardSummary, createSetupIntent } from "../provider/setup-intents.js";
+import { cancelAtPeriodEnd, PlanChangePaymentError, switchPlan } from "../provider/subscriptions.js";
+import { toCents } from "../provider/money.js";
+import { deliverEvents } from "../provider/webhook-handler.js";
+import { honoContextOf } from "../middleware/authenticate.js";
 
 const PAYMENTS_NOT_SET_UP =
   "Payments are not set up in this Stack Auth project. Please go to the Stack Auth dashboard and complete the Payments onboarding.";
@@ -112,6 +135,12 @@ async function requireCode(ctx: RequestContext, fullCode: string): Promise<Purch
 
 function codeCustomer(code: PurchaseCodeRecord): CustomerRef {
   return { projectId: code.projectId, customerType: code.customerType, customerId: code.customerId };
+}
+
+/** The provider subscription a subscription record stands for, or null (granted, test mode). */
+async function providerSubscriptionIdOf(db: SqlExecutor, purchaseId: string): Promise<string | null> {
+  const rows = await db.query<{ stripe_subscription_id: string | null }>("SELECT stripe_subscription_id FROM payments_purchases WHERE id = $1", [purchaseId]);
+  return rows[0]?.stripe_subscription_id ?? null;
 }
 
 function assertTrustedReturnUrl(config: ProjectConfig, returnUrl: string | undefined): void {
@@ -269,7 +298,19 @@ const cancelSubscriptionRoute = defineRoute({
           toCancel = toCancel.filter((p) => p.productId === params.product_id);
           if (toCancel.length === 0) throw ApiError.text(400, "This product is a one time purchase and cannot be canceled.");
         }
-        for (const sub of toCancel) await endSubscription(tx, c, sub.id, currentPeriodEnd(sub, now) ?? now, true);
+        for (const sub of toCancel) {
+          // A subscription the provider bills is set to cancel at its period end there; the
+          // change comes back through the webhook handling (the product stays until then).
+          const providerSub = await getSubscription(tx, await providerSubscriptionIdOf(tx, sub.id), true);
+          if (providerSub) {
+            const outbox = newEventOutbox(c.projectId);
+            await cancelAtPeriodEnd(tx, outbox, providerSub, now);
+            await deliverEvents(tx, outbox);
+            continue;
+          }
+          await endSubscription(tx, c, sub.id, currentPeriodEnd(sub, now) ?? now, true);
+          await tx.query("UPDATE payments_purchases SET canceled_at = $2 WHERE id = $1", [sub.id, now]);
+        }
         await appendCustomerEvents(tx, c, config.payments, { itemIds: [], products: true }, now);
       },
       { isolation: "read committed" },
@@ -307,9 +348,40 @@ const switchSubscriptionRoute = defineRoute({
     const inLine = ownedProductsInLine({ productId: body.to_product_id, product: to }, purchases, now);
     if (inLine.some((o) => !o.purchases.some((p) => isActiveSubscription(p, now))))
       throw ApiError.text(400, "Customer already has a one-time purchase in this product line");
-    // Every emulator subscription is DB-only (no Stripe subscription to update in place), which
+    const existing = purchases.filter((p) => p.productId === body.from_product_id && isActiveSubscription(p, now)).at(-1);
+    const providerSubId = existing ? await providerSubscriptionIdOf(ctx.db, existing.id) : null;
+    // Granted and test-mode subscriptions have no provider subscription to update in place, which
     // the hosted API refuses to switch.
-    throw ApiError.text(400, "This subscription cannot be switched.");
+    if (!existing || providerSubId === null) throw ApiError.text(400, "This subscription cannot be switched.");
+    const prices = Object.entries(to.prices).filter(([, price]) => price.interval !== null);
+    const priceId = body.price_id ?? prices[0]?.[0];
+    const price = prices.find(([id]) => id === priceId)?.[1];
+    if (!price || priceId === undefined || !price.interval) throw ApiError.text(400, "Price not found for target product.");
+    const unitCents = price.amounts.USD === undefined ? null : toCents(price.amounts.USD);
+    if (unitCents === null) throw ApiError.text(400, "Target price must include a USD amount.");
+    const quantity = body.quantity ?? existing.quantity;
+    if (body.quantity !== undefined && quantity !== 1 && !to.stackable) throw ApiError.text(400, "This product is not stackable; quantity must be 1");
+    const customer = await findProviderCustomer(ctx.db, c.projectId, c.customerType, c.customerId);
+    const card = customer && ((await getPaymentMethod(ctx.db, customer.defaultPaymentMethodId)) ?? (await newestSavedPaymentMethod(ctx.db, customer.id)));
+    if (!customer || !card) throw ApiError.known("DEFAULT_PAYMENT_METHOD_REQUIRED", { customer_type: params.customer_type, customer_id: params.customer_id });
+    try {
+      await ctx.db.transaction(
+        async (tx) => {
+          await lockCustomer(tx, c);
+          if (customer.defaultPaymentMethodId === null) await setDefaultPaymentMethod(tx, customer.id, card.id);
+          const sub = await getSubscription(tx, providerSubId, true);
+          if (!sub || (sub.status !== "active" && sub.status !== "past_due")) throw ApiError.text(400, "This subscription cannot be switched.");
+          const outbox = newEventOutbox(c.projectId);
+          await switchPlan(tx, outbox, sub, { metadata: { productId: body.to_product_id, priceId, product: to }, unitAmountCents: unitCents, quantity, interval: price.interval! }, now);
+          await deliverEvents(tx, outbox);
+        },
+        { isolation: "read committed" },
+      );
+    } catch (error) {
+      if (error instanceof PlanChangePaymentError) throw ApiError.text(400, `The plan was not changed because the card on file was not charged: ${error.message}`);
+      throw error;
+    }
+    return { success: true as const };
   },
 });
 
@@ -324,9 +396,17 @@ const billingRoute = defineRoute({
   response: billingResponseSchema,
   async handler(ctx, { params }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
-    return { has_customer: false, default_payment_method: null };
+    if (!ctx.project!.stripeAccount) return { has_customer: false, default_payment_method: null };
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const customer = await findProviderCustomer(ctx.db, ctx.projectId!, params.customer_type, params.customer_id);
+    if (!customer) return { has_customer: false, default_payment_method: null };
+    // The card on file: the default one, else the newest saved.
+    const card = (await getPaymentMethod(ctx.db, customer.defaultPaymentMethodId)) ?? (await newestSavedPaymentMethod(ctx.db, customer.id));
+    return { has_customer: true, default_payment_method: card ? cardSummary(card) : null };
   },
 });
+
+const INVOICE_STATUSES = new Set(["draft", "open", "paid", "uncollectible", "void"]);
 
 const invoicesRoute = defineRoute({
   method: "GET",
@@ -337,32 +417,82 @@ const invoicesRoute = defineRoute({
   response: invoicesListResponseSchema,
   async handler(ctx, { params, query: q }) {
     await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own billing.");
-    // Without Stripe there are no invoices, so any cursor is unknown.
-    if (q.cursor !== undefined) throw ApiError.text(400, "Invalid cursor");
-    return { items: [], is_paginated: true, pagination: { next_cursor: null } };
+    const limit = q.limit === undefined ? 10 : parseLimit(q.limit);
+    const sql: unknown[] = [ctx.projectId, params.customer_type, params.customer_id];
+    let after = "";
+    if (q.cursor !== undefined) {
+      const pivot = await ctx.db.query<{ created_at: number }>("SELECT created_at FROM payments_subscription_invoices WHERE project_id = $1 AND id = $2", [ctx.projectId, q.cursor]);
+      if (!pivot[0]) throw ApiError.text(400, "Invalid cursor");
+      sql.push(Number(pivot[0].created_at), q.cursor);
+      after = " AND (i.created_at < $4 OR (i.created_at = $4 AND i.id < $5))";
+    }
+    sql.push(limit);
+    // Invoices of the customer's subscriptions (a subscription never paid for is no purchase, so
+    // its unpaid first invoice is not listed), newest first.
+    const rows = await ctx.db.query<{ id: string; created_at: number; status: string | null; amount_total: number; hosted_invoice_url: string | null }>(
+      `SELECT i.id, i.created_at, i.status, i.amount_total, i.hosted_invoice_url FROM payments_subscription_invoices i
+       WHERE i.project_id = $1${after} AND EXISTS (SELECT 1 FROM payments_purchases p WHERE p.project_id = $1 AND p.stripe_subscription_id = i.stripe_subscription_id
+         AND p.customer_type = $2 AND p.customer_id = $3)
+       ORDER BY i.created_at DESC, i.id DESC LIMIT $${sql.length}`,
+      sql,
+    );
+    return {
+      items: rows.map((r) => ({
+        created_at_millis: Number(r.created_at),
+        status: r.status !== null && INVOICE_STATUSES.has(r.status) ? (r.status as "draft" | "open" | "paid" | "uncollectible" | "void") : null,
+        amount_total: Number(r.amount_total),
+        hosted_invoice_url: r.hosted_invoice_url,
+      })),
+      is_paginated: true,
+      pagination: { next_cursor: rows.length === limit ? rows.at(-1)!.id : null },
+    };
   },
 });
 
-/**
- * setup-intent and set-default need a Stripe account, which the emulated project never has: after
- * the access checks they answer as the hosted API does for a project without Stripe (B.14, B.15).
- */
-function paymentMethodRoute(action: "setup-intent" | "set-default", bodySchema: typeof emptyBodySchema | typeof setDefaultBodySchema): Route {
-  return defineRoute({
-    method: "POST",
-    path: `/payments/payment-method/:customer_type/:customer_id/${action}`,
-    access: "client",
-    params: billingParamsSchema,
-    body: bodySchema,
-    async handler(ctx, { params }) {
-      await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
-      throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
-    },
-  });
-}
+const setupIntentRoute = defineRoute({
+  method: "POST",
+  path: "/payments/payment-method/:customer_type/:customer_id/setup-intent",
+  access: "client",
+  params: billingParamsSchema,
+  body: emptyBodySchema,
+  response: setupIntentResponseSchema,
+  async handler(ctx, { params }) {
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
+    const account = ctx.project!.stripeAccount;
+    if (!account) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const now = await ctx.now();
+    const si = await ctx.db.transaction(async (tx) => {
+      const customer = await ensureProviderCustomer(tx, ctx.projectId!, params.customer_type, params.customer_id, now);
+      return createSetupIntent(tx, customer, now);
+    });
+    return { client_secret: si.clientSecret, stripe_account_id: account.id };
+  },
+});
 
-const setupIntentRoute = paymentMethodRoute("setup-intent", emptyBodySchema);
-const setDefaultRoute = paymentMethodRoute("set-default", setDefaultBodySchema);
+const setDefaultRoute = defineRoute({
+  method: "POST",
+  path: "/payments/payment-method/:customer_type/:customer_id/set-default",
+  access: "client",
+  params: billingParamsSchema,
+  body: setDefaultBodySchema,
+  response: setDefaultPaymentMethodResponseSchema,
+  async handler(ctx, { params, body }) {
+    await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only manage their own payment method.");
+    if (!ctx.project!.stripeAccount) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+    const si = await findSetupIntent(ctx.db, ctx.projectId!, body.setup_intent_id);
+    if (!si) throw ApiError.text(400, `No such setupintent: '${body.setup_intent_id}'`);
+    const now = await ctx.now();
+    const customer = await ensureProviderCustomer(ctx.db, ctx.projectId!, params.customer_type, params.customer_id, now);
+    if (si.providerCustomerId !== customer.id) throw ApiError.text(403, "Setup intent does not belong to this customer.");
+    if (si.status !== "succeeded") throw ApiError.text(400, "Setup intent has not succeeded.");
+    const card = await getPaymentMethod(ctx.db, si.paymentMethodId);
+    if (!card) throw ApiError.text(500, "Setup intent missing payment method.");
+    await setDefaultPaymentMethod(ctx.db, customer.id, card.id);
+    return { success: true as const, default_payment_method: cardSummary(card) };
+  },
+});
 
 // ---- purchases (B.2 - B.5) ----
 
@@ -386,10 +516,9 @@ const createPurchaseUrlRoute = defineRoute({
       body.customer_id,
       "Clients can only create purchase URLs for their own user or teams they have admin access to.",
     );
-    // Payments are set up once the project has a Stripe account. Live mode needs a payment
-    // provider the emulator does not model, so there it answers as a project without one.
+    // Payments are set up once the project has a Stripe account (test mode or not).
     const stripeAccount = ctx.project!.stripeAccount;
-    if (!stripeAccount || !config.payments.testMode) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    if (!stripeAccount) throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
     const chosen = resolveRequestedProduct(
       config.payments,
       {
@@ -480,20 +609,28 @@ const purchaseSessionRoute = defineRoute({
   path: "/payments/purchases/purchase-session",
   access: "none",
   body: purchaseSessionBodySchema,
+  response: purchaseSessionResponseSchema,
   async handler(ctx, { body }) {
     const code = await requireCode(ctx, body.full_code);
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
-    const purchases = await loadPurchases(ctx.db, codeCustomer(code));
-    validatePurchase(
-      { productId: code.productId, product: code.product },
-      purchases,
-      { priceId: body.price_id, quantity: body.quantity ?? 1, customerId: code.customerId },
-      await ctx.nowFor(code.projectId),
+    await catchUpProject(ctx.db, code.projectId, honoContextOf(ctx).var.services.realNow);
+    const now = await ctx.nowFor(code.projectId);
+    // The payment (or subscription) the buyer confirms with a card; nothing is granted until it
+    // succeeds. The code is used up once every check passed, as the hosted route revokes it.
+    const started = await ctx.db.transaction(
+      (tx) =>
+        startProviderPurchase(
+          tx,
+          { ...codeCustomer(code), productId: code.productId, product: code.product, priceId: body.price_id, quantity: body.quantity ?? 1, now },
+          async () => {
+            if (!code.chargesEnabled) throw ApiError.text(400, "The project's Stripe account cannot take payments yet: its payments onboarding is not finished.");
+            if (!(await usePurchaseCode(tx, code.fullCode, now))) throw ApiError.known("VERIFICATION_CODE_NOT_FOUND");
+          },
+        ),
+      { isolation: "read committed" },
     );
-    // A real payment needs Stripe, which the emulator does not have; test mode completes
-    // purchases through test-mode-purchase-session instead.
-    throw ApiError.text(400, PAYMENTS_NOT_SET_UP);
+    return { client_secret: started.paymentIntent.clientSecret };
   },
 });
 
@@ -546,6 +683,8 @@ export const paymentsRoutes: Route[] = [
   setupIntentRoute,
   setDefaultRoute,
   transactionsRoute,
+  refundRoute,
+  ...providerRoutes,
   ...liveEventRoutes,
 ];
 

@@ -23,6 +23,8 @@ export interface PurchaseRecord extends LedgerPurchase {
   periodInterval: DayInterval | null;
   cancelAtPeriodEnd: boolean;
   creationSource: string;
+  /** Provider-backed subscriptions: the start of the provider's current period (periods follow from it). */
+  periodAnchor?: number | null;
 }
 
 /** A purchase code (checkout URL) as stored. */
@@ -150,6 +152,9 @@ interface PurchaseRow {
   cancel_at_period_end: boolean;
   ended_at: number | null;
   creation_source: string;
+  current_period_start: number | null;
+  revoked_quantity: number | null;
+  revoked_at: number | null;
 }
 
 function fromJson<T>(v: T | string): T {
@@ -159,7 +164,8 @@ function fromJson<T>(v: T | string): T {
 /** All subscriptions and one-time purchases of a customer, oldest first. */
 export async function loadPurchases(db: SqlExecutor, c: CustomerRef): Promise<PurchaseRecord[]> {
   const rows = await db.query<PurchaseRow>(
-    `SELECT id, kind, product_id, product, price_id, quantity, created_at, status, period_interval, cancel_at_period_end, ended_at, creation_source
+    `SELECT id, kind, product_id, product, price_id, quantity, created_at, status, period_interval, cancel_at_period_end, ended_at, creation_source,
+       current_period_start, revoked_quantity, revoked_at
      FROM payments_purchases WHERE ${customerWhere} ORDER BY created_at, id`,
     customerParams(c),
   );
@@ -179,6 +185,9 @@ export async function loadPurchases(db: SqlExecutor, c: CustomerRef): Promise<Pu
       cancelAtPeriodEnd: r.cancel_at_period_end,
       endedAt: r.ended_at === null ? null : Number(r.ended_at),
       creationSource: r.creation_source,
+      periodAnchor: r.current_period_start === null || r.current_period_start === undefined ? null : Number(r.current_period_start),
+      revokedQuantity: Number(r.revoked_quantity ?? 0),
+      revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
     };
   });
 }

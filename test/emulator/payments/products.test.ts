@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_CONFIG } from "./config.js";
-import { createHarness, customId, DAY, type Harness } from "./harness.js";
+import { BASE, createHarness, customId, DAY, type Harness } from "./harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -317,16 +317,43 @@ describe("billing, invoices and payment methods without Stripe", () => {
     expect((await h.call("GET", `/payments/billing/custom/x`)).json.code).toBe("SCHEMA_ERROR");
   });
 
-  it("setup-intent and set-default answer that payments are not set up", async () => {
+  it("setup-intent answers a client secret; set-default refuses setup intents that are unknown, unconfirmed or another customer's", async () => {
     const u = await h.newUser();
     const s = await h.call("POST", `/payments/payment-method/user/${u.id}/setup-intent`, { access: { token: u.token }, body: {} });
-    expect(s.status).toBe(400);
-    expect(s.text).toMatch(/^Payments are not set up in this Stack Auth project\./);
-    const d = await h.call("POST", `/payments/payment-method/user/${u.id}/set-default`, { access: { token: u.token }, body: { setup_intent_id: "seti_1" } });
-    expect(d.status).toBe(400);
-    const forbidden = await h.call("POST", `/payments/payment-method/user/${u.id}/setup-intent`, { access: { token: (await h.newUser()).token }, body: {} });
+    expect(s.status).toBe(200);
+    expect(s.json.client_secret).toMatch(/^seti_[A-Za-z0-9]{24}_secret_/);
+    expect(s.json.stripe_account_id).toMatch(/^acct_/);
+    const setupIntentId = (s.json.client_secret as string).split("_secret_")[0];
+    const unconfirmed = await h.call("POST", `/payments/payment-method/user/${u.id}/set-default`, { access: { token: u.token }, body: { setup_intent_id: setupIntentId } });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.text).toBe("Setup intent has not succeeded.");
+    const unknown = await h.call("POST", `/payments/payment-method/user/${u.id}/set-default`, { access: { token: u.token }, body: { setup_intent_id: "seti_1" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toBe("No such setupintent: 'seti_1'");
+    const other = await h.newUser();
+    const foreign = await h.call("POST", `/payments/payment-method/user/${other.id}/set-default`, { access: { token: other.token }, body: { setup_intent_id: setupIntentId } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.text).toBe("Setup intent does not belong to this customer.");
+    const forbidden = await h.call("POST", `/payments/payment-method/user/${u.id}/setup-intent`, { access: { token: other.token }, body: {} });
     expect(forbidden.status).toBe(403);
     expect(forbidden.text).toBe("Clients can only manage their own payment method.");
     expect((await h.call("POST", `/payments/payment-method/user/${u.id}/set-default`, { body: {} })).json.code).toBe("SCHEMA_ERROR");
+  });
+
+  it("a project without a Stripe account answers that payments are not set up", async () => {
+    const p = await h.emulator.createProject({ payments: "not-set-up" });
+    try {
+      const headers = { "x-stack-project-id": p.id, "x-stack-access-type": "server", "x-stack-secret-server-key": p.secretServerKey, "content-type": "application/json" };
+      const signUp = await h.emulator.fetch(new Request(`${BASE}/api/v1/users`, { method: "POST", headers, body: JSON.stringify({}) }));
+      const userId = ((await signUp.json()) as { id: string }).id;
+      for (const action of ["setup-intent", "set-default"]) {
+        const body = action === "setup-intent" ? {} : { setup_intent_id: "seti_1" };
+        const r = await h.emulator.fetch(new Request(`${BASE}/api/v1/payments/payment-method/user/${userId}/${action}`, { method: "POST", headers, body: JSON.stringify(body) }));
+        expect(r.status, action).toBe(400);
+        expect(await r.text()).toMatch(/^Payments are not set up in this Stack Auth project\./);
+      }
+    } finally {
+      await h.emulator.deleteProject(p.id);
+    }
   });
 });

@@ -127,13 +127,18 @@ describe("validate-code", () => {
 });
 
 describe("purchase-session and test-mode-purchase-session", () => {
-  it("purchase-session validates then says payments are not set up (no Stripe)", async () => {
-    const { code } = await newCode("starter");
+  it("purchase-session validates, then answers a client secret and uses up the code (nothing granted yet)", async () => {
+    const { code, customer } = await newCode("starter");
     const badPrice = await h.call("POST", "/payments/purchases/purchase-session", { access: "none", body: { full_code: code, price_id: "nope" } });
     expect(badPrice.text).toBe("Price not found on product associated with this purchase code");
     const r = await h.call("POST", "/payments/purchases/purchase-session", { access: "none", body: { full_code: code, price_id: "monthly" } });
-    expect(r.status).toBe(400);
-    expect(r.text).toMatch(/^Payments are not set up/);
+    expect(r.status).toBe(200);
+    expect(r.json.client_secret).toMatch(/^pi_[A-Za-z0-9]{24}_secret_[A-Za-z0-9]+$/);
+    // The payment is not made yet: nothing is owned, and the code cannot start a second session.
+    expect((await h.call("GET", `/payments/products/user/${customer.id}`)).json.items).toEqual([]);
+    expect((await h.call("POST", "/payments/purchases/purchase-session", { access: "none", body: { full_code: code, price_id: "monthly" } })).json.code).toBe(
+      "VERIFICATION_CODE_NOT_FOUND",
+    );
     expect((await h.call("POST", "/payments/purchases/purchase-session", { access: "none", body: { full_code: "x", price_id: "monthly" } })).json.code).toBe(
       "VERIFICATION_CODE_NOT_FOUND",
     );
@@ -162,13 +167,17 @@ describe("purchase-session and test-mode-purchase-session", () => {
     expect(l.json.items[0]).toMatchObject({ id: "starter", type: "subscription" });
   });
 
-  it("refuses when test mode is off or new purchases are blocked", async () => {
+  it("in live mode makes checkout URLs but refuses the free test-mode completion; blocked purchases are refused", async () => {
     const h2 = createHarness({ config: { ...TEST_CONFIG, testMode: false } });
     try {
       const c = customId();
       const r = await h2.call("POST", "/payments/purchases/create-purchase-url", { body: { customer_type: "custom", customer_id: c, product_id: "custom_pack" } });
-      expect(r.status).toBe(400);
-      expect(r.text).toMatch(/^Payments are not set up/);
+      expect(r.status).toBe(200);
+      const code = codeOf(r.json.url);
+      const free = await h2.call("POST", "/internal/payments/test-mode-purchase-session", { access: "none", body: { full_code: code, price_id: "once" } });
+      expect(free.status).toBe(403);
+      expect(free.text).toBe("Test mode is not enabled for this project");
+      expect((await h2.call("GET", `/payments/items/custom/${c}/custom_credits`)).json.quantity).toBe(0);
     } finally {
       await h2.close();
     }

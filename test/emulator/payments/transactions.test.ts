@@ -23,8 +23,19 @@ it("lists manual changes and purchases newest first, filters by type and custome
   expect(all.json.transactions.map((t: { type: string }) => t.type)).toEqual(["purchase", "purchase", "manual-item-quantity-change"]);
   const [sub, pack, manual] = all.json.transactions;
   expect(manual.entries).toEqual([
-    { type: "item_quantity_change", adjusted_transaction_id: null, adjusted_entry_index: null, customer_type: "custom", customer_id: "t1", item_id: "custom_credits", quantity: -4 },
+    {
+      type: "item_quantity_change",
+      adjusted_transaction_id: null,
+      adjusted_entry_index: null,
+      customer_type: "custom",
+      customer_id: "t1",
+      item_id: "custom_credits",
+      quantity: -4,
+      description: null,
+      expires_at_millis: null,
+    },
   ]);
+  expect(manual).toMatchObject({ customer_type: "custom", customer_id: "t1" });
   expect(pack.entries[0]).toMatchObject({ type: "product_grant", product_id: "custom_pack", price_id: "once", quantity: 2, one_time_purchase_id: pack.id });
   expect(sub.entries[0]).toMatchObject({ product_id: "starter", price_id: "monthly", subscription_id: sub.id, product: { display_name: "Starter" } });
   expect(sub).toMatchObject({ adjusted_by: [], test_mode: false });
@@ -45,7 +56,7 @@ it("is admin-only and validates its query", async () => {
   const server = await h.call("GET", "/internal/payments/transactions", { access: "server" });
   expect(server.status).toBe(401);
   expect(server.json.code).toBe("INSUFFICIENT_ACCESS_TYPE");
-  for (const q of ["?type=refund", "?customer_type=robot", "?limit=abc", "?cursor=%%%", "?extra=1"]) {
+  for (const q of ["?type=refunds", "?customer_type=robot", "?limit=abc", "?cursor=%%%", "?extra=1"]) {
     const r = await h.call("GET", `/internal/payments/transactions${q}`, { access: "admin" });
     expect(r.status, q).toBe(400);
     expect(r.json.code).toBe("SCHEMA_ERROR");

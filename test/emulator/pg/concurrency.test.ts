@@ -94,4 +94,30 @@ describe("two emulator processes on one PostgreSQL", () => {
     expect(event).toMatch(/^id: \d+$/m);
     expect(event).toMatch(/^data: \{"kind":"item","item_id":"custom_credits","item":\{"id":"custom_credits","display_name":"custom_credits","quantity":42\}\}$/m);
   }, 30_000);
+
+  it.skipIf(noPostgres)("one Idempotency-Key sent to both processes at once, many times: each key applied once, both answers alike", async () => {
+    const [a, b] = emulators as [EmulatorProcess, EmulatorProcess];
+    const customer = `pg-idem-${Date.now()}`;
+    const path = `/api/v1/payments/items/custom/${customer}/custom_credits/update-quantity?allow_negative=false`;
+    const keys = Array.from({ length: 40 }, () => crypto.randomUUID());
+    const results = await Promise.all(
+      keys.map(async (key) => {
+        const send = (base: string) =>
+          fetch(base + path, { method: "POST", headers: { ...headers, "idempotency-key": key }, body: JSON.stringify({ delta: 1 }) }).then(async (res) => ({
+            status: res.status,
+            result: res.headers.get("x-stack-idempotency"),
+            body: await res.text(),
+          }));
+        return Promise.all([send(a.url), send(b.url)]);
+      }),
+    );
+    for (const pair of results) {
+      // Different processes: the second waits for the first on the key's row, then replays its answer.
+      expect(pair.map((r) => r.status)).toEqual([200, 200]);
+      expect(pair.map((r) => r.result).sort()).toEqual(["applied", "replayed"]);
+      expect(pair[0]!.body).toBe(pair[1]!.body);
+    }
+    const res = await fetch(`${a.url}/api/v1/payments/items/custom/${customer}/custom_credits`, { headers });
+    expect(((await res.json()) as { quantity: number }).quantity).toBe(keys.length);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@
  * PostgreSQL installation) into a template folder; each server starts on a copy of it.
  * `STACK_PAYMENTS_TEST_PG_TEMPLATE=off` runs initdb for every server instead.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -78,14 +78,37 @@ function initdbTemplate(bin: string, owner: { uid: number; gid: number } | null,
   return data;
 }
 
+function runAsync(owner: { uid: number; gid: number } | null, file: string, args: string[]): Promise<void> {
+  const [cmd, all] = owner ? ["runuser", ["-u", "postgres", "--", file, ...args]] : [file, args];
+  return new Promise((resolve, reject) =>
+    execFile(cmd, all, (error, _stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(" ")}: ${stderr || error.message}`)) : resolve())),
+  );
+}
+
 /** A running test server. */
 export interface TestPostgres {
   url: string;
+  /**
+   * Restarts the server in a shutdown mode: `fast` ends every session with an error
+   * (admin shutdown), `immediate` kills the server without a checkpoint (crash recovery on start).
+   * Resolves once it accepts connections again.
+   */
+  restart(mode: "fast" | "immediate"): Promise<void>;
   stop(): void;
 }
 
+/** Options of {@link startTestPostgres}. */
+export interface TestPostgresOptions {
+  /**
+   * Acknowledge a commit only once its WAL is written (`synchronous_commit=on`), so commits
+   * survive an immediate shutdown, which is a crash of the server. Default off, for speed. Even
+   * on, `fsync` stays off: a process crash keeps what reached the operating system.
+   */
+  durableCommits?: boolean;
+}
+
 /** Starts PostgreSQL (trust auth, fsync off) and answers its URL. */
-export async function startTestPostgres(bin: string): Promise<TestPostgres> {
+export async function startTestPostgres(bin: string, options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), "stack-payments-pg-"));
   const data = join(dir, "data");
   const owner = postgresUid();
@@ -105,12 +128,17 @@ export async function startTestPostgres(bin: string): Promise<TestPostgres> {
     join(dir, "log.txt"),
     "-w",
     "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=${options.durableCommits ? "on" : "off"} -c full_page_writes=off -c max_connections=200`,
     "start",
   ]);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async restart(mode) {
+      // Asynchronous, so that the caller's load keeps running while the server goes down and up.
+      // `-l` again: without it the new server would log to (and hold open) our pipe.
+      await runAsync(owner, join(bin, "pg_ctl"), ["-D", data, "-l", join(dir, "log.txt"), "-m", mode, "-w", "restart"]);
+    },
     stop() {
       if (stopped) return;
       stopped = true;

@@ -18,7 +18,9 @@ afterAll(() => {
 const migrations: Migration[] = [{ id: "0001_notes", sql: "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)" }];
 const copies = () => readdirSync(cacheDir).filter((f) => f.endsWith(".tar"));
 
-describe("prepared PGlite copies", () => {
+// Several tests make a database the slow way (initdb and migrations), which takes tens of seconds on a
+// loaded machine: a longer limit than the usual test budget.
+describe("prepared PGlite copies", { timeout: 150_000 }, () => {
   test("the first start makes the copy, later starts use it; each database starts empty", async () => {
     const first = await createPgliteDb({ migrations, cacheDir });
     await first.query("INSERT INTO notes (body) VALUES ($1)", ["only in the first"]);
@@ -84,8 +86,7 @@ describe("prepared PGlite copies", () => {
     expect(left.filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(left.filter((f) => f.endsWith(".tar")).length).toBeGreaterThanOrEqual(1);
     expect(await findSnapshot(fresh, snapshotKey(migrations))).not.toBeNull();
-    // Two databases made the slow way at once in one process: more than the usual test budget.
-  }, 120_000);
+  });
 
   test("an unusable cache folder (a file in its place) only means no copy: the database starts migrated", async () => {
     const file = join(cacheDir, "not-a-folder");
