@@ -52,6 +52,36 @@ describe("the read cache", () => {
     expect(after - before).toBeGreaterThanOrEqual(86_400_000);
   });
 
+  test("inside an idempotent request's transaction, its own clock change is seen before it commits, and by the next request after", async () => {
+    const before = (await api.call("GET", "/internal/emulator/clock", { access: "server" })).json.now_millis;
+    const advanced = await api.call("POST", "/internal/emulator/clock/advance", {
+      access: "server",
+      body: { advance_millis: 3_600_000 },
+      headers: { "idempotency-key": `cache-clock-${Date.now()}` },
+    });
+    expect(advanced.status).toBe(200);
+    expect(advanced.json.now_millis - before).toBeGreaterThanOrEqual(3_600_000);
+    const after = (await api.call("GET", "/internal/emulator/clock", { access: "server" })).json.now_millis;
+    expect(after - before).toBeGreaterThanOrEqual(3_600_000);
+  });
+
+  test("a change inside a savepoint that rolls back leaves the committed value in force", async () => {
+    const db = getWorkerEmulator().db;
+    const projectId = emulator.project.id;
+    const committed = await emulatorNow(db, projectId, () => 0);
+    await db.transaction(async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await advanceEmulatorClock(tx, projectId, 9000);
+          expect(await emulatorNow(db, projectId, () => 0)).toBe(committed + 9000);
+          throw new Error("roll back the savepoint");
+        }),
+      ).rejects.toThrow("roll back the savepoint");
+      expect(await emulatorNow(db, projectId, () => 0)).toBe(committed);
+    });
+    expect(await emulatorNow(db, projectId, () => 0)).toBe(committed);
+  });
+
   test("a deleted project is not found by the next request", async () => {
     const other = createProjectEmulator();
     const otherApi = createApi(other);
