@@ -1,34 +1,38 @@
 // Cold import time of `stack-payments/server` against `@stackframe/js`, in fresh Node processes,
-// alternating the two, N runs each. Ours is bundled from src/server.ts with esbuild into a temp
-// file (zod/mini inlined, as the published dist does). `--check` exits 1 below the 4x target.
+// alternating the two, N runs each. Ours is built from src/server.ts with esbuild as the published
+// dist is (ESM, code splitting, dependencies such as ky left to node_modules), into
+// node_modules/.cache so that they resolve. `--check` exits 1 below the 10x target (elapsed time);
+// CPU time is printed beside it, as a check on a machine whose load varies during the run.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const N = Number(process.env.N ?? 15);
-const TARGET = 4;
+const TARGET = 10;
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const dir = mkdtempSync(path.join(tmpdir(), "stack-payments-import-"));
+const dir = path.join(root, "node_modules", ".cache", "stack-payments-bench", `import-${process.pid}`);
+mkdirSync(dir, { recursive: true });
 const ours = path.join(dir, "server.mjs");
 await build({
-  entryPoints: [path.join(root, "src/server.ts")],
+  entryPoints: { server: path.join(root, "src/server.ts") },
   bundle: true,
+  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  outfile: ours,
-  external: ["next", "next/*"],
+  outdir: dir,
+  outExtension: { ".js": ".mjs" },
+  packages: "external",
   logLevel: "error",
 });
 
 function timeImport(specifier) {
-  const code = `const t=performance.now();await import(${JSON.stringify(specifier)});process.stdout.write(String(performance.now()-t))`;
+  const code = `const c=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(specifier)});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([performance.now()-t,(u.user+u.system)/1000]))`;
   const started = performance.now();
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" });
-  return { import: Number(out), process: performance.now() - started };
+  const [wall, cpu] = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" }));
+  return { import: wall, cpu, process: performance.now() - started };
 }
 
 const results = { ours: [], theirs: [] };
@@ -46,10 +50,12 @@ const median = (xs) => {
 };
 const o = median(results.ours.map((r) => r.import));
 const t = median(results.theirs.map((r) => r.import));
+const oc = median(results.ours.map((r) => r.cpu));
+const tc = median(results.theirs.map((r) => r.cpu));
 const op = median(results.ours.map((r) => r.process));
 const tp = median(results.theirs.map((r) => r.process));
 console.log(`N=${N} each, alternating`);
-console.log(`stack-payments/server  import median ${o.toFixed(1)} ms   (whole process ${op.toFixed(0)} ms)`);
-console.log(`@stackframe/js         import median ${t.toFixed(1)} ms   (whole process ${tp.toFixed(0)} ms)`);
-console.log(`ratio: ${(t / o).toFixed(1)}x faster (target ≥ ${TARGET}x)`);
+console.log(`stack-payments/server  import median ${o.toFixed(1)} ms, CPU ${oc.toFixed(1)} ms   (whole process ${op.toFixed(0)} ms)`);
+console.log(`@stackframe/js         import median ${t.toFixed(1)} ms, CPU ${tc.toFixed(1)} ms   (whole process ${tp.toFixed(0)} ms)`);
+console.log(`ratio: ${(t / o).toFixed(1)}x faster in elapsed time, ${(tc / oc).toFixed(1)}x in CPU time (target ≥ ${TARGET}x)`);
 if (process.argv.includes("--check") && t / o < TARGET) process.exit(1);

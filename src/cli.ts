@@ -17,6 +17,9 @@ Options:
   --config <file>   payments config (payments.json, camelCase; the "payments" key of a full config also works)
   --port <n>        port to listen on (default 8102; 0 picks a free port)
   --host <addr>     interface to bind (default 127.0.0.1)
+  --public-url <url>
+                    the URL the emulator is reached at, e.g. behind a proxy or tunnel; checkout
+                    links and token issuers use it (default: the address it listens on)
   --data <dir>      data folder, kept across restarts (default ./.stack-payments/data)
   --memory          keep data in memory only
   -h, --help        show this help
@@ -56,6 +59,7 @@ async function runEmulator(args: string[]): Promise<void> {
         config: { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
+        "public-url": { type: "string" },
         data: { type: "string" },
         memory: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -74,6 +78,7 @@ async function runEmulator(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer from 0 to 65535, got ${values.port}`);
   if (values.memory && values.data !== undefined) fail("--memory and --data cannot be combined");
   const options: StartEmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
+  if (values["public-url"] !== undefined) options.publicUrl = values["public-url"];
   if (values.config !== undefined) options.config = loadConfig(values.config);
   if (process.env.DATABASE_URL) options.storage = { databaseUrl: process.env.DATABASE_URL };
   else options.storage = values.memory ? {} : { dataDir: resolve(values.data ?? ".stack-payments/data") };
@@ -91,7 +96,7 @@ async function runEmulator(args: string[]): Promise<void> {
     [
       `Stack payments emulator running at ${running.url}`,
       ``,
-      `  Base URL:               ${running.url}`,
+      `  Base URL:               ${values["public-url"] ?? running.url}`,
       `  Project ID:             ${project.id}`,
       `  Publishable client key: ${project.publishableClientKey}`,
       `  Secret server key:      ${project.secretServerKey}`,

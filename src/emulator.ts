@@ -4,6 +4,8 @@
  */
 export { createEmulator } from "./emulator/create-emulator.js";
 export type { CreateEmulatorOptions, CreateProjectOptions, Emulator, EmulatorStorage } from "./emulator/create-emulator.js";
+export type { UnexpectedErrorRequest } from "./emulator/middleware/emulator-env.js";
+export type { LiveStreamLimits } from "./emulator/live-events.js";
 export { startEmulator } from "./emulator/start-emulator.js";
 export type { RunningEmulator, StartEmulatorOptions } from "./emulator/start-emulator.js";
 export { DEFAULT_PROJECT } from "./emulator/defaults.js";

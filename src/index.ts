@@ -7,6 +7,7 @@ export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod
 export type { Customer, ServerCustomer } from "./core/customer.js";
 export type { CustomerRef, CustomerSelector } from "./core/api-context.js";
 export type { Item, ServerItem } from "./core/item.js";
+export type { InlineProduct, CheckoutOptions, ServerCheckoutOptions, GrantProductOptions } from "./core/checkout.js";
 export type {
   CustomerProduct,
   CustomerProductsList,
@@ -14,17 +15,13 @@ export type {
   CustomerInvoicesList,
   CustomerBilling,
   CustomerPaymentMethodSetupIntent,
-  InlineProduct,
   ListOptions,
-  CheckoutOptions,
-  ServerCheckoutOptions,
-  GrantProductOptions,
   SwitchSubscriptionOptions,
   CancelSubscriptionOptions,
 } from "./core/products.js";
 export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions, CreateSessionOptions } from "./core/users.js";
 export type { InvoicesOptions, SessionCancelOptions } from "./apps/stack-app-base.js";
-export type { TokenStoreInit, RequestLike } from "./core/session.js";
+export type { TokenStoreInit, RequestLike } from "./core/token-store.js";
 export type { CallOptions, RetryOptions, TransportHooks } from "./core/transport.js";
 export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";
 export type { LiveBus, LiveTopic, ItemTopic, ProductsTopic, LiveListener, LiveValue } from "./core/live/bus.js";

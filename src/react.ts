@@ -23,7 +23,7 @@ export {
   type UserQueryOptions,
 } from "./react/query-options.js";
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
-export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
+export type { UserWire, TeamWire, ProductsPageWire } from "./react/cached-wire.js";
 export type { LiveConnectionState, LiveChannelOptions } from "./core/live/live-channel.js";
 // The admin app's hooks (a StackAdminApp in the provider, rendered on a server).
 export { useAdminApp } from "./react/use-admin-app.js";

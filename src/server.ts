@@ -70,7 +70,7 @@ export {
   type UserQueryOptions,
 } from "./react/query-options.js";
 export { stackQueryKeys, type CurrentUserKeyOptions } from "./react/stack-query-keys.js";
-export type { UserWire, TeamWire, ProductsPageWire } from "./react/wire-of.js";
+export type { UserWire, TeamWire, ProductsPageWire } from "./react/cached-wire.js";
 export { StackAdminApp, type StackAdminAppOptions } from "./apps/admin-app.js";
 export type {
   Transaction,

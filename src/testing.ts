@@ -54,7 +54,8 @@ export function getWorkerEmulator(): Emulator {
  * keys are chosen now and the project is created before the first request is answered.
  *
  * - Default: a new project of the worker's shared emulator, with `options.config`.
- * - With `extraRoutes` or `clock`: an emulator of its own (its routes, its time source) over the
+ * - With `extraRoutes`, `clock`, `publicUrl`, `onUnexpectedError`, `liveStreams` or
+ *   `checkAnswers`: an emulator of its own (its routes, time source, links, log, caps) over the
  *   worker's storage, serving a new project.
  * - With `storage`: exactly `createEmulator(options)`, nothing shared.
  *
@@ -73,7 +74,9 @@ export function createProjectEmulator(options: CreateEmulatorOptions = {}): Emul
     ...generateProjectKeys(),
     ...options.project,
   };
-  if (options.extraRoutes !== undefined || options.clock !== undefined) {
+  // Options of the app itself (routes, time, links, logging, stream caps) need an emulator of its own.
+  const ownApp = ["extraRoutes", "clock", "publicUrl", "onUnexpectedError", "liveStreams", "checkAnswers"] as const;
+  if (ownApp.some((key) => options[key] !== undefined)) {
     const own = createEmulator({ ...options, storage: worker.db, project });
     return { ...own, close: () => own.deleteProject(project.id) };
   }

@@ -4,33 +4,23 @@
  */
 import {
   createAppCore,
-  redirectTo,
   refuseSecretKey,
   requireSession,
   resolveUser,
-  signOutSession,
   type AppCore,
   type GetUserOptions,
   type Result,
   type StackClientAppOptions,
 } from "../core/app-core.js";
-import { apiPath, customerRefFrom, requireId, requireText, type CustomerSelector } from "../core/api-context.js";
-import { isStackPaymentsError } from "../core/errors.js";
+import { customerRefFrom, requireId, type CustomerSelector } from "../core/api-context.js";
+import type { CredentialOptions } from "../core/sign-in.js";
 import { fetchItem, toItem, type Item } from "../core/item.js";
-import { clientUserShape, signInResponseShape } from "../core/wire-shapes.js";
+import { clientUserShape } from "../core/wire-shapes.js";
 import type { CallOptions } from "../core/transport.js";
 import { createCurrentUser, type CurrentUser } from "../core/users.js";
-import { StackAppBase, type SessionCancelOptions } from "./stack-app-base.js";
+import { StackAppBase, loadSignIn, type SessionCancelOptions } from "./stack-app-base.js";
 
-/** Options of `signInWithCredential` / `signUpWithCredential`. */
-export interface CredentialOptions extends CallOptions {
-  email: string;
-  password: string;
-  /** Do not navigate to `afterSignIn` / `afterSignUp`. */
-  noRedirect?: boolean | undefined;
-}
-
-const CREDENTIAL_ERRORS = ["EMAIL_PASSWORD_MISMATCH", "USER_EMAIL_ALREADY_EXISTS", "PASSWORD_TOO_SHORT", "PASSWORD_TOO_LONG", "PASSWORD_REQUIREMENTS_NOT_MET"];
+export type { CredentialOptions } from "../core/sign-in.js";
 
 /**
  * The client app (official `@stackframe/js` names).
@@ -58,7 +48,7 @@ export class StackClientApp extends StackAppBase {
   async getUser(options: GetUserOptions = {}): Promise<CurrentUser | null> {
     const session = requireSession(this.#core.sessionFor(options.tokenStore));
     const wire = await resolveUser(this.#core, session, "client", clientUserShape, options);
-    return wire && createCurrentUser({ app: this, client: this.#core.contextFor(session, "client"), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
+    return wire && createCurrentUser({ app: this, client: this.#core.contextFor(session, "client"), signOut: async (c) => (await loadSignIn()).signOutSession(this.#core, session, c) }, wire);
   }
 
   /** Signs in with email and password; known credential errors come back as `{ status: "error" }`. */
@@ -72,25 +62,8 @@ export class StackClientApp extends StackAppBase {
   }
 
   async #credential(kind: "sign-in" | "sign-up", options: CredentialOptions, after: string): Promise<Result<undefined>> {
-    const session = requireSession(this.#core.session);
-    const email = requireText("email", options?.email);
-    const password = requireText("password", options.password);
-    try {
-      // Sign-up with an anonymous session upgrades that user in place; sign-in starts afresh.
-      const tokens = await this.#core.contextFor(kind === "sign-up" ? session : null, "client").call({
-        method: "POST",
-        path: kind === "sign-up" ? apiPath`/auth/password/sign-up` : apiPath`/auth/password/sign-in`,
-        body: { email, password },
-        schema: signInResponseShape,
-        options,
-      });
-      await session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token });
-    } catch (error) {
-      if (isStackPaymentsError(error) && CREDENTIAL_ERRORS.includes(error.code)) return { status: "error", error };
-      throw error;
-    }
-    if (!options.noRedirect && this.#core.redirectMethod !== "none") await redirectTo(this.#core, after, "Signed in");
-    return { status: "ok", data: undefined };
+    // Loaded on first use: most pages never sign anyone in with a password.
+    return (await loadSignIn()).signInWithPassword(this.#core, kind, options, after);
   }
 
   /** A customer's item, by `{ itemId, userId | teamId | customCustomerId }`. */

@@ -7,19 +7,20 @@ import {
   refuseBrowser,
   requireSession,
   resolveUser,
-  signOutSession,
   type AppCore,
   type GetUserOptions,
   type StackClientAppOptions,
 } from "../core/app-core.js";
 import { apiPath, customerRefFrom, requireId, requireOptions, requireText, type CustomerSelector } from "../core/api-context.js";
+import { readSecretServerKeyEnv } from "../core/env.js";
 import { isStackPaymentsError, invalidArgument } from "../core/errors.js";
 import { createServerItem, fetchItem, type ServerItem } from "../core/item.js";
-import { cancelSubscription, createCheckoutUrl, grantProduct, type GrantProductOptions, type ServerCheckoutOptions } from "../core/products.js";
+import { createCheckoutUrl, grantProduct, type GrantProductOptions, type ServerCheckoutOptions } from "../core/checkout.js";
+import { loadProducts } from "../core/customer.js";
 import { serverTeamShape, serverUserShape } from "../core/wire-shapes.js";
 import type { CallOptions } from "../core/transport.js";
 import { createServerTeam, createServerUser, type ServerTeam, type ServerUser, type UserHost } from "../core/users.js";
-import { StackAppBase, type SessionCancelOptions } from "./stack-app-base.js";
+import { StackAppBase, loadSignIn, type SessionCancelOptions } from "./stack-app-base.js";
 
 /** Constructor options of `StackServerApp`: the client options plus the secret server key. */
 export interface StackServerAppOptions extends StackClientAppOptions {
@@ -73,7 +74,7 @@ export class StackServerApp extends StackAppBase {
 
   constructor(options: StackServerAppOptions = {}) {
     refuseBrowser();
-    const core = createAppCore(options, "server");
+    const core = createAppCore({ ...options, secretServerKey: options.secretServerKey ?? readSecretServerKeyEnv() }, "server");
     super(core);
     this.#core = core;
   }
@@ -101,7 +102,7 @@ export class StackServerApp extends StackAppBase {
     const options = arg;
     const session = requireSession(this.#core.sessionFor(options.tokenStore));
     const wire = await resolveUser(this.#core, session, "server", serverUserShape, options);
-    return wire && createServerUser({ ...this.#host(), signOut: (c) => signOutSession(this.#core, session, c) }, wire);
+    return wire && createServerUser({ ...this.#host(), signOut: async (c) => (await loadSignIn()).signOutSession(this.#core, session, c) }, wire);
   }
 
   /** Creates a user (`POST /users`); every option may be left out, the whole argument too. */
@@ -170,6 +171,7 @@ export class StackServerApp extends StackAppBase {
     if (o.userId === undefined && o.teamId === undefined && o.customCustomerId === undefined) {
       return this.cancelSessionSubscription(options as SessionCancelOptions, callOptions);
     }
-    return cancelSubscription(this.#core.appContext, customerRefFrom(options), options as { productId: string; subscriptionId?: string }, callOptions);
+    const ref = customerRefFrom(options);
+    return (await loadProducts()).cancelSubscription(this.#core.appContext, ref, options as { productId: string; subscriptionId?: string }, callOptions);
   }
 }

@@ -3,25 +3,25 @@
  * bus, the app's own session (sign-out, tokens, changes), the payments reads that differ only in
  * access type, the live event stream, and cancelling a subscription of the signed-in user.
  */
-import { fetchMe, requireSession, signOutSession, type AppCore } from "../core/app-core.js";
-import { apiPath, customerRefFrom, requireCustomerType, requireId, requireOptions, type CustomerRef } from "../core/api-context.js";
-import { StackPaymentsError } from "../core/errors.js";
+import { requireSession, type AppCore } from "../core/app-core.js";
+import { NO_TOKENS } from "../core/http/build-request.js";
 import type { LiveBus } from "../core/live/bus.js";
-import { cancelSubscription, listInvoices, listProducts, type CustomerInvoicesList, type CustomerProductsList, type ListOptions } from "../core/products.js";
-import type { CustomerSelector } from "../core/customer.js";
+import { loadOnFirstUse } from "../core/load-on-first-use.js";
+import type { CustomerInvoicesList, CustomerProductsList, ListOptions, SessionCancelOptions } from "../core/products.js";
+import { loadProducts, type CustomerSelector } from "../core/customer.js";
 import type { CustomerType } from "../core/schemas/common.js";
 import type { CallOptions } from "../core/transport.js";
-import { clientUserShape } from "../core/wire-shapes.js";
+
+export type { SessionCancelOptions } from "../core/products.js";
 
 /** Options of the app-level `listInvoices`: a user or a team (invoices belong to subscriptions). */
 export type InvoicesOptions = ({ userId: string; teamId?: undefined } | { teamId: string; userId?: undefined }) & ListOptions;
 
-/** Options of `cancelSubscription` for the signed-in user, or for one of their teams with `teamId`. */
-export interface SessionCancelOptions {
-  productId: string;
-  subscriptionId?: string | undefined;
-  teamId?: string | undefined;
-}
+/** Opening a live event stream, loaded with the live channel, its only user. */
+const loadLiveEventStream = loadOnFirstUse(() => import("../core/live/open-live-event-stream.js"), "live event stream");
+
+/** Signing in with a password and signing out, loaded on first use (see sign-in.ts). */
+export const loadSignIn = loadOnFirstUse(() => import("../core/sign-in.js"), "sign-in and sign-out");
 
 /**
  * The base of both app classes. Not exported from the package: construct `StackClientApp` or
@@ -48,8 +48,9 @@ export abstract class StackAppBase {
   }
 
   /** Signs the app's own session out (server side too) and forgets its tokens. */
-  signOut(options?: CallOptions): Promise<void> {
-    return signOutSession(this.#core, requireSession(this.#core.session), options);
+  async signOut(options?: CallOptions): Promise<void> {
+    const session = requireSession(this.#core.session);
+    return (await loadSignIn()).signOutSession(this.#core, session, options);
   }
 
   /** The current access token of the app's session (refreshed if needed), or null when nobody is signed in. */
@@ -60,21 +61,18 @@ export abstract class StackAppBase {
 
   /** `{ "x-stack-auth": JSON }` for your own backend's `getUser({ tokenStore: request })`. */
   async getAuthHeaders(options?: CallOptions): Promise<{ "x-stack-auth": string }> {
-    const session = this.#core.session;
-    const tokens = session ? await session.getTokens(options) : { accessToken: null, refreshToken: null };
-    return { "x-stack-auth": JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }) };
+    const { accessToken, refreshToken } = (await this.#core.session?.getTokens(options)) ?? NO_TOKENS;
+    return { "x-stack-auth": JSON.stringify({ accessToken, refreshToken }) };
   }
 
   /** A customer's owned products (array with `nextCursor`); a server app sees server-only products too. */
   async listProducts(options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList> {
-    const ref = customerRefFrom(options);
-    return listProducts(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listCustomerPage("products", this.#core.appContext, options, callOptions);
   }
 
   /** A user's or team's invoices. */
   async listInvoices(options: InvoicesOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList> {
-    const ref = customerRefFrom(options);
-    return listInvoices(this.#core.appContext, ref, { cursor: options.cursor, limit: options.limit }, callOptions);
+    return (await loadProducts()).listCustomerPage("invoices", this.#core.appContext, options, callOptions);
   }
 
   /**
@@ -82,9 +80,7 @@ export abstract class StackAppBase {
    * emulator extension) with this app's credentials; the raw response, for the live channel.
    */
   async openLiveEventStream(customer: { type: CustomerType; id: string }, init: { lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
-    const type = requireCustomerType(customer.type);
-    const id = requireId("customerId", customer.id);
-    return this.#core.appContext.openStream({ path: apiPath`/payments/events/${type}/${id}`, query: { last_event_id: init.lastEventId } }, init.signal);
+    return (await loadLiveEventStream()).openLiveEventStream(this.#core.appContext, customer, init);
   }
 
   /** A string that changes whenever the app's own session changes; use it to scope caches. */
@@ -104,18 +100,6 @@ export abstract class StackAppBase {
    * when nobody is signed in and no team is given.
    */
   protected async cancelSessionSubscription(options: SessionCancelOptions, callOptions: CallOptions | undefined): Promise<void> {
-    requireOptions(options, "{ productId, subscriptionId?, teamId? }");
-    // Every argument is checked before the first request (the one for the user included).
-    requireId("productId", options.productId);
-    if (options.subscriptionId !== undefined) requireId("subscriptionId", options.subscriptionId);
-    const session = requireSession(this.#core.session);
-    let ref: CustomerRef;
-    if (options.teamId !== undefined) ref = { type: "team", id: requireId("teamId", options.teamId) };
-    else {
-      const user = await fetchMe(this.#core, session, "client", clientUserShape, callOptions);
-      if (!user) throw new StackPaymentsError({ code: "USER_AUTHENTICATION_REQUIRED", status: 401, message: "User authentication required for this endpoint." });
-      ref = { type: "user", id: user.id };
-    }
-    await cancelSubscription(this.#core.clientContext, ref, options, callOptions);
+    return (await loadProducts()).cancelSessionSubscription(this.#core, options, callOptions);
   }
 }

@@ -63,10 +63,11 @@ export function requireId(name: string, value: unknown): string {
 
 /** Fails with `INVALID_ARGUMENT` unless `value` is a finite integer ≥ `min`. */
 export function requireCount(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value) || value < min) {
+  // `Number.isInteger` is false for non-numbers, NaN and ±Infinity too.
+  if (!Number.isInteger(value) || (value as number) < min) {
     throw invalidArgument(name, `expected an integer ≥ ${min}, got ${describe(value)}`);
   }
-  return value;
+  return value as number;
 }
 
 /** Fails with `INVALID_ARGUMENT` unless `value` is an object (an options argument). */

@@ -4,13 +4,13 @@
  * (written down in `docs/wire-contract.md`).
  */
 import { StackPaymentsError, isStackPaymentsError } from "./errors.js";
-import { importOptional, isBrowserLike, readEnvDefaults } from "./env.js";
+import { isBrowserLike, readEnvDefaults } from "./env.js";
 import { createLiveBus, type LiveBus } from "./live/bus.js";
-import { Session, createTokenStore, isRequestLike, type TokenStoreInit } from "./session.js";
+import { Session, createTokenStore, isRequestLike, loadServerStores, type TokenStoreInit } from "./session.js";
 import { createTransport, type AccessType, type CallOptions, type RetryOptions, type TransportHooks } from "./transport.js";
 import { apiPath, createApiContext, type ApiContext } from "./api-context.js";
 import type { ClientUserWire } from "./schemas/auth.js";
-import { signInResponseShape, successResponseShape } from "./wire-shapes.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import type { Shape } from "./wire-shape.js";
 
 /** Handler and redirect URLs (official SDK names); only the ones this SDK navigates to are used. */
@@ -77,6 +77,9 @@ export interface GetUserOptions extends CallOptions {
 /** A value or a known error, as the official SDK's credential methods return. */
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: StackPaymentsError };
 
+/** Anonymous sign-up, which most pages never do (anonymous-sign-up.ts), loaded when `or: "anonymous"` first needs it. */
+const loadAnonymousSignUp = loadOnFirstUse(() => import("./anonymous-sign-up.js"), "anonymous sign-up");
+
 const DEFAULT_URLS: HandlerUrls = {
   handler: "/handler",
   signIn: "/handler/sign-in",
@@ -135,7 +138,8 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
       throw configurationError("STACK_EXTRA_REQUEST_HEADERS is not valid JSON.");
     }
   }
-  const secretServerKey = kind === "server" ? (options.secretServerKey ?? env.secretServerKey) : undefined;
+  // The server app fills in the environment's key itself (so client bundles never read it).
+  const secretServerKey = kind === "server" ? options.secretServerKey : undefined;
   const transport = createTransport({
     baseUrl,
     projectId,
@@ -187,7 +191,7 @@ export function createAppCore(options: StackClientAppOptions & { secretServerKey
 export function refuseSecretKey(options: object): void {
   if ("secretServerKey" in options && (options as { secretServerKey?: unknown }).secretServerKey !== undefined) {
     throw configurationError(
-      "StackClientApp was given a secretServerKey. The secret server key must never be sent from a browser; use StackServerApp (from stack-payments/server) on your server instead.",
+      "StackClientApp was given a secretServerKey, which must never be sent from a browser: use StackServerApp (from stack-payments/server) on your server.",
     );
   }
 }
@@ -238,38 +242,11 @@ export async function resolveUser<T extends ClientUserWire>(core: AppCore, sessi
       return wire && !wire.is_anonymous ? redirectTo(core, core.urls.onboarding, "The user is restricted") : redirectTo(core, core.urls.signIn, "No user is signed in");
     }
     if (options.or !== "anonymous") return null;
-    await signUpAnonymously(core, session, options);
+    await (await loadAnonymousSignUp()).signUpAnonymously(core.contextFor(null, "client"), session, options);
     wire = await fetchMe(core, session, accessType, schema, options);
     if (!wire) throw notSignedIn();
   }
   return wire;
-}
-
-/**
- * Signs `session` out: `DELETE /auth/sessions/current` (body `{}`) when a usable
- * access token exists after any refresh, ignoring "already gone" answers, then forgets the tokens.
- */
-export async function signOutSession(core: AppCore, session: Session, options: CallOptions | undefined): Promise<void> {
-  if ((await session.getTokens(options)).accessToken) {
-    try {
-      await core.contextFor(session, "client").call({ method: "DELETE", path: apiPath`/auth/sessions/current`, body: {}, schema: successResponseShape, options });
-    } catch (error) {
-      // Already gone on the server: signing out locally is all that is left to do.
-      if (!isStackPaymentsError(error, "REFRESH_TOKEN_ERROR") && !isStackPaymentsError(error, "INVALID_ACCESS_TOKEN")) throw error;
-    }
-  }
-  await session.set({ accessToken: null, refreshToken: null });
-}
-
-/** Signs up an anonymous user and stores the tokens in `session`. */
-export async function signUpAnonymously(core: AppCore, session: Session, callOptions: CallOptions | undefined): Promise<void> {
-  const tokens = await core.contextFor(null, "client").call({
-    method: "POST",
-    path: apiPath`/auth/anonymous/sign-up`,
-    schema: signInResponseShape,
-    options: callOptions,
-  });
-  await session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token });
 }
 
 /**
@@ -279,8 +256,7 @@ export async function signUpAnonymously(core: AppCore, session: Session, callOpt
  */
 export async function redirectTo(core: AppCore, url: string, why: string): Promise<never> {
   if (core.tokenStoreInit === "nextjs-cookie" && typeof document === "undefined") {
-    const mod = await importOptional<{ redirect(url: string): never }>("next/navigation.js");
-    mod.redirect(url); // throws NEXT_REDIRECT, which Next handles
+    await (await loadServerStores()).nextRedirect(url); // throws NEXT_REDIRECT, which Next handles
   }
   const method = core.redirectMethod;
   if (method === "window" && typeof window !== "undefined") {

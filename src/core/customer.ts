@@ -6,34 +6,30 @@
  * properties, `customerRef` ({ type, id }) and `app` (the app that created it), so hooks can be
  * attached from `src/react` (e.g. `user.useItem`) without the core importing React.
  */
-import { recordPendingCheckout } from "./live/pending-checkout.js";
 import type { CallOptions } from "./transport.js";
 import { requireId, type ApiContext, type CustomerRef } from "./api-context.js";
 import type { Item, ServerItem } from "./item.js";
 import { createServerItem, fetchItem, toItem } from "./item.js";
+import { createCheckoutUrl, grantProduct, type CheckoutOptions, type GrantProductOptions, type ServerCheckoutOptions } from "./checkout.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
 import type {
   CancelSubscriptionOptions,
-  CheckoutOptions,
   CustomerBilling,
   CustomerInvoicesList,
   CustomerPaymentMethodSetupIntent,
   CustomerProductsList,
-  GrantProductOptions,
   ListOptions,
-  ServerCheckoutOptions,
   SwitchSubscriptionOptions,
 } from "./products.js";
-import {
-  cancelSubscription,
-  createCheckoutUrl,
-  createPaymentMethodSetupIntent,
-  getBilling,
-  grantProduct,
-  listInvoices,
-  listProducts,
-  setDefaultPaymentMethodFromSetupIntent,
-  switchSubscription,
-} from "./products.js";
+
+/**
+ * The product operations other than checkout, loaded on first use: a page that reads items and
+ * starts checkouts never downloads them (a bundler puts products.ts in a chunk of its own).
+ */
+export const loadProducts = loadOnFirstUse(() => import("./products.js"), "product operations");
+
+/** The note a checkout leaves for the page the buyer returns to (live/pending-checkout.ts), loaded when a checkout starts. */
+const loadPendingCheckout = loadOnFirstUse(() => import("./live/pending-checkout.js"), "checkout note");
 
 // The customer reference and selector live in api-context.ts (the module every call builds on);
 // they are re-exported here, where readers of customers look for them.
@@ -76,9 +72,8 @@ export interface ServerCustomer extends Omit<Customer, "getItem" | "createChecko
 
 /** Defines the non-enumerable `customerRef` and `app` properties on a customer object. */
 export function attachCustomerRef<T extends object>(target: T, ref: CustomerRef, app: unknown): T {
-  Object.defineProperty(target, "customerRef", { value: ref, enumerable: false });
-  Object.defineProperty(target, "app", { value: app, enumerable: false });
-  return target;
+  // Properties defined this way are non-enumerable, read-only and fixed.
+  return Object.defineProperties(target, { customerRef: { value: ref }, app: { value: app } });
 }
 
 /**
@@ -90,17 +85,23 @@ export function clientCustomerMethods(ctx: ApiContext, ref: CustomerRef, project
   return {
     createCheckoutUrl: async (o, c) => {
       const url = await createCheckoutUrl(ctx, ref, o, c);
-      if (projectId) recordPendingCheckout(projectId, { customerType: ref.type, customerId: ref.id, productId: o.productId });
+      // Best effort, as writing the note itself is: a checkout never fails for want of its note.
+      if (projectId) {
+        await loadPendingCheckout().then(
+          (m) => m.recordPendingCheckout(projectId, { customerType: ref.type, customerId: ref.id, productId: o.productId }),
+          () => {},
+        );
+      }
       return url;
     },
     getItem: async (itemId, c) => toItem(await fetchItem(ctx, ref, requireId("itemId", itemId), c)),
-    listProducts: (o, c) => listProducts(ctx, ref, o, c),
-    listInvoices: (o, c) => listInvoices(ctx, ref, o, c),
-    getBilling: (c) => getBilling(ctx, ref, c),
-    createPaymentMethodSetupIntent: (c) => createPaymentMethodSetupIntent(ctx, ref, c),
-    setDefaultPaymentMethodFromSetupIntent: (id, c) => setDefaultPaymentMethodFromSetupIntent(ctx, ref, id, c),
-    switchSubscription: (o, c) => switchSubscription(ctx, ref, o, c),
-    cancelSubscription: (o, c) => cancelSubscription(ctx, ref, o, c),
+    listProducts: async (o, c) => (await loadProducts()).listProducts(ctx, ref, o, c),
+    listInvoices: async (o, c) => (await loadProducts()).listInvoices(ctx, ref, o, c),
+    getBilling: async (c) => (await loadProducts()).getBilling(ctx, ref, c),
+    createPaymentMethodSetupIntent: async (c) => (await loadProducts()).createPaymentMethodSetupIntent(ctx, ref, c),
+    setDefaultPaymentMethodFromSetupIntent: async (id, c) => (await loadProducts()).setDefaultPaymentMethodFromSetupIntent(ctx, ref, id, c),
+    switchSubscription: async (o, c) => (await loadProducts()).switchSubscription(ctx, ref, o, c),
+    cancelSubscription: async (o, c) => (await loadProducts()).cancelSubscription(ctx, ref, o, c),
   };
 }
 

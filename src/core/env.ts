@@ -7,7 +7,6 @@
 export interface EnvDefaults {
   projectId: string | undefined;
   publishableClientKey: string | undefined;
-  secretServerKey: string | undefined;
   baseUrl: string | undefined;
   extraRequestHeaders: string | undefined;
 }
@@ -35,7 +34,6 @@ export function readEnvDefaults(isBrowser: boolean): EnvDefaults {
     publishableClientKey:
       read(() => process.env.NEXT_PUBLIC_HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ?? read(() => process.env.NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY) ??
       read(() => process.env.HEXCLAVE_PUBLISHABLE_CLIENT_KEY) ?? read(() => process.env.STACK_PUBLISHABLE_CLIENT_KEY),
-    secretServerKey: read(() => process.env.HEXCLAVE_SECRET_SERVER_KEY) ?? read(() => process.env.STACK_SECRET_SERVER_KEY),
     baseUrl:
       (isBrowser
         ? read(() => process.env.NEXT_PUBLIC_BROWSER_HEXCLAVE_API_URL) ?? read(() => process.env.NEXT_PUBLIC_BROWSER_STACK_API_URL) ??
@@ -51,6 +49,15 @@ export function readEnvDefaults(isBrowser: boolean): EnvDefaults {
       read(() => process.env.NEXT_PUBLIC_HEXCLAVE_EXTRA_REQUEST_HEADERS) ?? read(() => process.env.NEXT_PUBLIC_STACK_EXTRA_REQUEST_HEADERS) ??
       read(() => process.env.HEXCLAVE_EXTRA_REQUEST_HEADERS) ?? read(() => process.env.STACK_EXTRA_REQUEST_HEADERS),
   };
+}
+
+/**
+ * The secret server key from the environment (`HEXCLAVE_SECRET_SERVER_KEY`, then
+ * `STACK_SECRET_SERVER_KEY`). Read by `StackServerApp` only, so a browser bundle never even names
+ * these variables.
+ */
+export function readSecretServerKeyEnv(): string | undefined {
+  return read(() => process.env.HEXCLAVE_SECRET_SERVER_KEY) ?? read(() => process.env.STACK_SECRET_SERVER_KEY);
 }
 
 /** True in a browser-like global scope (window and document exist). */

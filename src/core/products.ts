@@ -1,11 +1,12 @@
 /**
- * Products, checkout, grants, subscriptions, invoices and billing: the wire calls, their options,
- * and the mapping from the snake_case wire shapes to the SDK's types.
+ * Owned products, grants, subscriptions, invoices and billing: the wire calls, their options, and
+ * the mapping from the snake_case wire shapes to the SDK's types. Customers and apps load this
+ * module on first use of one of these (customer.ts): a page that reads items and starts checkouts
+ * (checkout.ts) never needs it.
  */
 import {
   billingResponseShape,
-  createPurchaseUrlResponseShape,
-  grantProductResponseShape,
+  clientUserShape,
   invoicesListResponseShape,
   productsListResponseShape,
   setDefaultPaymentMethodResponseShape,
@@ -14,32 +15,16 @@ import {
 } from "./wire-shapes.js";
 import type {
   CustomerProductWire,
-  InlineProductInput,
   ProductOutput,
   ProductsListResponse,
 } from "./schemas/payments.js";
-import { invalidArgument } from "./errors.js";
+import { StackPaymentsError, invalidArgument } from "./errors.js";
+import { fetchMe, requireSession, type AppCore } from "./app-core.js";
+import { publishProductsChanged } from "./checkout.js";
+import { keepWireBody } from "./wire-body.js";
 import { productsTopic } from "./live/bus.js";
-import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef } from "./api-context.js";
+import { apiPath, customerRefFrom, requireCount, requireId, requireOptions, requireText, type ApiContext, type CustomerRef, type CustomerSelector } from "./api-context.js";
 import type { CallOptions } from "./transport.js";
-
-/** An inline product definition (snake_case, exactly as the REST API takes it). Server only. */
-export type InlineProduct = InlineProductInput;
-
-/** Options of `createCheckoutUrl` on a client customer. */
-export interface CheckoutOptions {
-  productId: string;
-  /** Where checkout sends the buyer back; must be a trusted domain of the project. */
-  returnUrl?: string | undefined;
-}
-
-/** Options of `createCheckoutUrl` on a server customer: a configured product or an inline one. */
-export type ServerCheckoutOptions = CheckoutOptions | { product: InlineProduct; returnUrl?: string | undefined };
-
-/** Options of `grantProduct`: a configured product id or an inline product, and a quantity (default 1). */
-export type GrantProductOptions =
-  | { productId: string; product?: undefined; quantity?: number | undefined }
-  | { product: InlineProduct; productId?: undefined; quantity?: number | undefined };
 
 /** Options of `switchSubscription`. */
 export interface SwitchSubscriptionOptions {
@@ -161,55 +146,19 @@ export async function listProducts(ctx: ApiContext, ref: CustomerRef, options?: 
     options: callOptions,
   });
   if (options?.cursor === undefined && options?.limit === undefined) ctx.live.publish(productsTopic(ref.type, ref.id), wire);
-  return toProductsList(wire);
+  return keepWireBody(toProductsList(wire), wire);
 }
 
-/** Tells live readers that this customer's products (and so possibly any of its items) changed. */
-function publishProductsChanged(ctx: ApiContext, ref: CustomerRef): void {
-  ctx.live.publish(productsTopic(ref.type, ref.id), undefined);
-  const prefix = `item:${ref.type}:${ref.id}:`;
-  for (const topic of ctx.live.topics()) if (topic.startsWith(prefix)) ctx.live.publish(topic, undefined);
-}
-
-function productBody(options: { productId?: string | undefined; product?: InlineProduct | undefined }, allowInline: boolean): Record<string, unknown> {
-  const hasId = options.productId !== undefined;
-  const hasInline = options.product !== undefined;
-  if (hasId === hasInline) throw invalidArgument("productId", "give exactly one of productId or product");
-  if (hasId) return { product_id: requireId("productId", options.productId) };
-  if (!allowInline) throw invalidArgument("product", "inline products need a server app (secret server key)");
-  if (typeof options.product !== "object" || options.product === null) throw invalidArgument("product", "expected an inline product object");
-  return { product_inline: options.product };
-}
-
-/** POST create-purchase-url; resolves the hosted-checkout URL. Inline products only from server apps. */
-export async function createCheckoutUrl(ctx: ApiContext, ref: CustomerRef, options: ServerCheckoutOptions, callOptions?: CallOptions): Promise<string> {
-  requireOptions(options, "{ productId } or { product }");
-  const o = options as { productId?: string; product?: InlineProduct; returnUrl?: string };
-  const body = { customer_type: ref.type, customer_id: ref.id, ...productBody(o, ctx.accessType === "server") };
-  if (o.returnUrl !== undefined) Object.assign(body, { return_url: requireText("returnUrl", o.returnUrl) });
-  const wire = await ctx.call({
-    method: "POST",
-    path: apiPath`/payments/purchases/create-purchase-url`,
-    body,
-    schema: createPurchaseUrlResponseShape,
-    options: callOptions,
-  });
-  return wire.url;
-}
-
-/** POST grant (server only). */
-export async function grantProduct(ctx: ApiContext, ref: CustomerRef, options: GrantProductOptions, callOptions?: CallOptions): Promise<void> {
-  requireOptions(options, "{ productId } or { product }");
-  const body = productBody(options, true);
-  if (options.quantity !== undefined) body.quantity = requireCount("quantity", options.quantity, 1);
-  await ctx.call({
-    method: "POST",
-    path: apiPath`/payments/products/${ref.type}/${ref.id}`,
-    body,
-    schema: grantProductResponseShape,
-    options: callOptions,
-  });
-  publishProductsChanged(ctx, ref);
+/**
+ * An app's `listProducts` / `listInvoices`: the customer (`userId`, `teamId` or `customCustomerId`)
+ * and the page (`cursor`, `limit`) from one options object.
+ */
+export function listCustomerPage(kind: "products", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerProductsList>;
+export function listCustomerPage(kind: "invoices", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions): Promise<CustomerInvoicesList>;
+export function listCustomerPage(kind: "products" | "invoices", ctx: ApiContext, options: CustomerSelector & ListOptions, callOptions?: CallOptions) {
+  const ref = customerRefFrom(options);
+  const page = { cursor: options.cursor, limit: options.limit };
+  return kind === "products" ? listProducts(ctx, ref, page, callOptions) : listInvoices(ctx, ref, page, callOptions);
 }
 
 /** DELETE a product's subscription(s); with `subscriptionId`, only that subscription. */
@@ -225,6 +174,34 @@ export async function cancelSubscription(ctx: ApiContext, ref: CustomerRef, opti
     options: callOptions,
   });
   publishProductsChanged(ctx, ref);
+}
+
+/** Options of `cancelSubscription` for the signed-in user of an app's session, or for one of their teams. */
+export interface SessionCancelOptions {
+  productId: string;
+  subscriptionId?: string | undefined;
+  teamId?: string | undefined;
+}
+
+/**
+ * Cancels the subscription(s) of a product for the signed-in user of the app's session, or for
+ * `teamId` (client access, as the official SDK does). Throws `USER_AUTHENTICATION_REQUIRED`
+ * when nobody is signed in and no team is given.
+ */
+export async function cancelSessionSubscription(core: AppCore, options: SessionCancelOptions, callOptions: CallOptions | undefined): Promise<void> {
+  requireOptions(options, "{ productId, subscriptionId?, teamId? }");
+  // Every argument is checked before the first request (the one for the user included).
+  requireId("productId", options.productId);
+  if (options.subscriptionId !== undefined) requireId("subscriptionId", options.subscriptionId);
+  const session = requireSession(core.session);
+  let ref: CustomerRef;
+  if (options.teamId !== undefined) ref = { type: "team", id: requireId("teamId", options.teamId) };
+  else {
+    const user = await fetchMe(core, session, "client", clientUserShape, callOptions);
+    if (!user) throw new StackPaymentsError({ code: "USER_AUTHENTICATION_REQUIRED", status: 401, message: "User authentication required for this endpoint." });
+    ref = { type: "user", id: user.id };
+  }
+  await cancelSubscription(core.clientContext, ref, options, callOptions);
 }
 
 /** POST switch. */

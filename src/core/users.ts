@@ -1,48 +1,33 @@
 /**
- * Users and teams as payments customers: the objects `getUser`, `getTeam`, `listTeams` return,
- * built from the client and server views of users and teams the API answers with.
+ * Users as payments customers: the objects `getUser` returns, built from the client and server
+ * views of a user. Teams are in teams.ts; a user's team operations load on first use.
  */
-import type { ClientTeamWire, ClientUserWire, ServerTeamWire, ServerUserWire } from "./schemas/auth.js";
-import {
-  clientTeamShape,
-  clientUserShape,
-  createSessionResponseShape,
-  serverTeamShape,
-  serverTeamsListResponseShape,
-  teamMembershipResponseShape,
-  teamsListResponseShape,
-} from "./wire-shapes.js";
-import { apiPath, requireCount, requireId, requireOptions, requireText, type ApiContext } from "./api-context.js";
+import type { ClientUserWire, ServerUserWire } from "./schemas/auth.js";
+import { createSessionResponseShape } from "./wire-shapes.js";
+import { apiPath, requireCount, requireId, requireOptions } from "./api-context.js";
 import type { Customer, ServerCustomer } from "./customer.js";
-import { attachCustomerRef, clientCustomerMethods, serverCustomerMethods } from "./customer.js";
+import { clientCustomerMethods, serverCustomerMethods } from "./customer.js";
 import { invalidArgument } from "./errors.js";
+import { loadOnFirstUse } from "./load-on-first-use.js";
+import {
+  attachWire,
+  createServerTeam,
+  createServerTeamOf,
+  createTeam,
+  getServerTeamOf,
+  listServerTeams,
+  projectOf,
+  type CreateTeamOptions,
+  type ServerTeam,
+  type Team,
+  type UserHost,
+} from "./teams.js";
 import type { CallOptions } from "./transport.js";
 
-/** A team as a client sees it (a payments customer when the user administers it). */
-export interface Team extends Customer {
-  readonly displayName: string;
-  readonly profileImageUrl: string | null;
-  readonly clientMetadata: unknown;
-  readonly clientReadOnlyMetadata: unknown;
-}
+export { createServerTeam, createTeam, type CreateTeamOptions, type ServerTeam, type Team, type UserHost } from "./teams.js";
 
-/** A team as a server sees it. */
-export interface ServerTeam extends ServerCustomer {
-  readonly displayName: string;
-  readonly profileImageUrl: string | null;
-  readonly clientMetadata: unknown;
-  readonly clientReadOnlyMetadata: unknown;
-  readonly serverMetadata: unknown;
-  readonly createdAt: Date;
-  /** Adds a user as a member (default member permissions). */
-  addUser(userId: string, callOptions?: CallOptions): Promise<void>;
-}
-
-/** Options of `createTeam`. */
-export interface CreateTeamOptions {
-  displayName: string;
-  profileImageUrl?: string | null | undefined;
-}
+/** A client user's team operations (list, find, create), loaded on first use. */
+const teamOperations = loadOnFirstUse(() => import("./team-operations.js"), "team operations");
 
 interface UserFields {
   readonly displayName: string | null;
@@ -103,19 +88,6 @@ export interface CreateSessionOptions {
   isImpersonation?: boolean | undefined;
 }
 
-/** What user/team objects need from their app beyond the payments context. */
-export interface UserHost {
-  /** The app instance (exposed non-enumerably as `app`). */
-  app: unknown;
-  /** Client context (session-bound) and server context (project-bound; absent in client apps). */
-  client: ApiContext;
-  server?: ApiContext | undefined;
-  signOut?: (callOptions?: CallOptions) => Promise<void>;
-}
-
-/** The project of the host's app (customers note pending checkouts under it). */
-const projectOf = (host: UserHost) => (host.app as { projectId?: string } | null)?.projectId;
-
 function userFields(wire: ClientUserWire): UserFields {
   return {
     displayName: wire.display_name,
@@ -133,101 +105,20 @@ function userFields(wire: ClientUserWire): UserFields {
   };
 }
 
-/** Builds a client `Team`. */
-export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
-  const ref = { type: "team", id: wire.id } as const;
-  return attachCustomerRef(
-    {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
-      ...clientCustomerMethods(host.client, ref, projectOf(host)),
-    } as Team,
-    ref,
-    host.app,
-  );
-}
-
-/** Builds a `ServerTeam`. */
-export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTeam {
-  const ctx = host.server!;
-  const ref = { type: "team", id: wire.id } as const;
-  return attachCustomerRef(
-    {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
-      serverMetadata: wire.server_metadata,
-      createdAt: new Date(wire.created_at_millis),
-      ...serverCustomerMethods(ctx, ref),
-      addUser: async (userId: string, c?: CallOptions) => {
-        await ctx.call({
-          method: "POST",
-          path: apiPath`/team-memberships/${wire.id}/${requireId("userId", userId)}`,
-          body: {},
-          schema: teamMembershipResponseShape,
-          options: c,
-        });
-      },
-    } as ServerTeam,
-    ref,
-    host.app,
-  );
-}
-
-function teamBody(options: CreateTeamOptions, creator: string): Record<string, unknown> {
-  requireOptions(options, "{ displayName }");
-  const body: Record<string, unknown> = { display_name: requireText("displayName", options.displayName), creator_user_id: creator };
-  if (options.profileImageUrl !== undefined) body.profile_image_url = options.profileImageUrl;
-  return body;
-}
-
 /** Builds the client's `CurrentUser` from `GET /users/me`. */
 export function createCurrentUser(host: UserHost, wire: ClientUserWire): CurrentUser {
   const ctx = host.client;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.call({
-      method: "GET",
-      path: apiPath`/teams`,
-      query: { user_id: "me" },
-      schema: teamsListResponseShape,
-      options: c,
-    });
-    return list.items.map((t) => createTeam(host, t));
-  };
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       ...userFields(wire),
       selectedTeam: wire.selected_team ? createTeam(host, wire.selected_team) : null,
       ...clientCustomerMethods(ctx, ref, projectOf(host)),
-      listTeams,
-      getTeam: async (teamId: string, c?: CallOptions) => {
-        requireId("teamId", teamId);
-        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
-      },
-      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.call({
-          method: "POST",
-          path: apiPath`/teams`,
-          body: teamBody(options, "me"),
-          schema: clientTeamShape,
-          options: c,
-        });
-        await ctx.call({
-          method: "PATCH",
-          path: apiPath`/users/me`,
-          body: { selected_team_id: team.id },
-          schema: clientUserShape,
-          options: c,
-        });
-        return createTeam(host, team);
-      },
+      listTeams: async (c?: CallOptions) => (await teamOperations()).listClientTeams(host, c),
+      getTeam: async (teamId: string, c?: CallOptions) => (await teamOperations()).getClientTeam(host, teamId, c),
+      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => (await teamOperations()).createClientTeam(host, options, c),
       signOut: (c?: CallOptions) => host.signOut!(c),
     } as CurrentUser,
     ref,
@@ -239,17 +130,8 @@ export function createCurrentUser(host: UserHost, wire: ClientUserWire): Current
 export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUser {
   const ctx = host.server!;
   const ref = { type: "user", id: wire.id } as const;
-  const listTeams = async (c?: CallOptions) => {
-    const list = await ctx.call({
-      method: "GET",
-      path: apiPath`/teams`,
-      query: { user_id: wire.id },
-      schema: serverTeamsListResponseShape,
-      options: c,
-    });
-    return list.items.map((t) => createServerTeam(host, t));
-  };
-  return attachCustomerRef(
+  return attachWire(
+    wire,
     {
       id: wire.id,
       ...userFields(wire),
@@ -259,21 +141,9 @@ export function createServerUser(host: UserHost, wire: ServerUserWire): ServerUs
       lastActiveAt: new Date(wire.last_active_at_millis),
       countryCode: wire.country_code,
       ...serverCustomerMethods(ctx, ref),
-      listTeams,
-      getTeam: async (teamId: string, c?: CallOptions) => {
-        requireId("teamId", teamId);
-        return (await listTeams(c)).find((t) => t.id === teamId) ?? null;
-      },
-      createTeam: async (options: CreateTeamOptions, c?: CallOptions) => {
-        const team = await ctx.call({
-          method: "POST",
-          path: apiPath`/teams`,
-          body: teamBody(options, wire.id),
-          schema: serverTeamShape,
-          options: c,
-        });
-        return createServerTeam(host, team);
-      },
+      listTeams: (c?: CallOptions) => listServerTeams(host, wire.id, c),
+      getTeam: (teamId: string, c?: CallOptions) => getServerTeamOf(host, wire.id, teamId, c),
+      createTeam: (options: CreateTeamOptions, c?: CallOptions) => createServerTeamOf(host, wire.id, options, c),
       ...(host.signOut && { signOut: host.signOut }),
       createSession: async (options?: CreateSessionOptions, c?: CallOptions) => {
         const body: Record<string, unknown> = { user_id: wire.id };

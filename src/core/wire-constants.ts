@@ -44,3 +44,46 @@ export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 export const IDEMPOTENCY_SUPPORTED_HEADER = "x-stack-idempotency-supported";
 /** Response header on a write that carried `Idempotency-Key`: `applied` the first time, `replayed` after. */
 export const IDEMPOTENCY_RESULT_HEADER = "x-stack-idempotency";
+
+/** The payment methods a project's Stripe account can offer, by the ids Stripe uses. */
+export const PAYMENT_METHOD_IDS = [
+  "card",
+  "cartes_bancaires",
+  "apple_pay",
+  "google_pay",
+  "link",
+  "amazon_pay",
+  "cashapp",
+  "klarna",
+  "affirm",
+  "afterpay_clearpay",
+  "zip",
+  "ideal",
+  "bancontact",
+  "eps",
+  "p24",
+  "blik",
+  "alipay",
+  "wechat_pay",
+  "sepa_debit",
+  "bacs_debit",
+  "acss_debit",
+  "us_bank_account",
+  "multibanco",
+  "customer_balance",
+] as const;
+/** One of {@link PAYMENT_METHOD_IDS}. */
+export type PaymentMethodId = (typeof PAYMENT_METHOD_IDS)[number];
+
+/** Every transaction type (2.8.108 adds `refund`). */
+export const TRANSACTION_TYPES = [
+  "purchase",
+  "subscription-cancellation",
+  "subscription-renewal",
+  "manual-item-quantity-change",
+  "refund",
+  "chargeback",
+  "product-change",
+] as const;
+/** One of {@link TRANSACTION_TYPES}. */
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];

@@ -112,3 +112,19 @@ export function checkShape(shape: ShapeDesc, value: unknown, path = ""): ShapeMi
   if (extra) for (const key of Object.keys(record)) if (!Object.hasOwn(fields, key)) return miss("unexpected key", at(key));
   return null;
 }
+
+/**
+ * The part of a JSON value that `shape` describes: objects keep only the shape's keys (recursively,
+ * through arrays and optional or nullable values); anything else is returned as it is. Turns a
+ * server view of a user or team into the client view, whose shape names a subset of its fields.
+ */
+export function pickShape(shape: ShapeDesc, value: unknown): unknown {
+  if (typeof shape === "string" || typeof value !== "object" || value === null) return value;
+  const [kind, inner] = shape;
+  if (kind === "?" || kind === "~" || kind === "c") return pickShape(inner as ShapeDesc, value);
+  if (kind === "a" && Array.isArray(value)) return value.map((v) => pickShape(inner as ShapeDesc, v));
+  if (kind !== "o") return value;
+  const fields = inner as Record<string, ShapeDesc>;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(fields).filter((key) => key in record).map((key) => [key, pickShape(fields[key]!, record[key])]));
+}

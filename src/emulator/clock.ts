@@ -4,7 +4,7 @@
  */
 import * as z from "zod/mini";
 import type { SqlExecutor } from "./db.js";
-import { defineRoute, type Route } from "./http.js";
+import { ApiError, defineRoute, type Route } from "./http.js";
 import { readThrough } from "./read-cache.js";
 
 /**
@@ -30,6 +30,9 @@ export async function advanceEmulatorClock(db: SqlExecutor, projectId: string, m
     [projectId, millis],
   );
 }
+
+/** The last moment a `Date` can represent (+275760-09-13). */
+const LAST_DATE_MILLIS = 8.64e15;
 
 const advanceBodySchema = z.strictObject({
   advance_millis: z.int().check(z.positive()),
@@ -57,6 +60,10 @@ export const clockRoutes: Route[] = [
     body: advanceBodySchema,
     response: clockAnswerSchema,
     async handler(ctx, { body }) {
+      // Past the last moment a Date can hold, every timestamp the emulator writes would be invalid.
+      const target = (await ctx.now()) + body.advance_millis;
+      if (target > LAST_DATE_MILLIS)
+        throw ApiError.text(400, `The clock cannot move past ${new Date(LAST_DATE_MILLIS).toISOString()}: advancing by ${body.advance_millis} ms would reach ${target}. Nothing was changed.`);
       await advanceEmulatorClock(ctx.db, ctx.projectId!, body.advance_millis);
       return { now_millis: await ctx.now() };
     },

@@ -2,7 +2,7 @@
  * The emulator's Hono app. Every answer passes the same pipeline:
  *
  *   common headers → status override → CORS → 405 for a known path → per route:
- *   body limit → body parse → project and user auth → access type → idempotency →
+ *   body (size limit, UTF-8, parse) → project and user auth → access type → idempotency →
  *   params / query / body validation → handler
  *
  * and every error, wherever thrown, becomes its answer in one error handler (`app.onError`),
@@ -20,9 +20,17 @@ import { idempotency } from "./idempotency.js";
 import { authenticate, requireAccess } from "./middleware/authenticate.js";
 import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
-import { limitBody, readBody } from "./middleware/read-body.js";
-import { runRoute, zodInput } from "./middleware/route-steps.js";
+import { readBody } from "./middleware/read-body.js";
+import { checkStorableInput, runRoute, zodInput } from "./middleware/route-steps.js";
 import { providerCatchUp } from "./provider/catch-up.js";
+
+/** The emulator's icon: a 32×32 PNG (browsers read PNG data at `/favicon.ico`). */
+const FAVICON_PNG = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAABzenr0AAAAhUlEQVR42u2XSw6AIAxE5wq9tgf1FkZ3LjSitBmnVUi6g7wXAv0Ah2VmKzNwtdjgpsjb8JOEVEAF3yXKCSzz1AyawB3YKwIGvEcCLPhTCXjhkb0hAc+NuQQiD6vnbB2BaL4YAvUF/vcL5IkoRSqWF6MU5ThFQ5KiJftuVzwmoxTDqXI83wCRfIvzrZKJKQAAAABJRU5ErkJggg==",
+  ),
+  (ch) => ch.charCodeAt(0),
+);
 
 /** The API version prefixes every API route is served under. */
 export const API_PREFIXES = ["/api/v1", "/api/latest"] as const;
@@ -50,9 +58,37 @@ export interface AppOptions extends AppServices {
   rootRoutes: readonly Route[];
 }
 
+/**
+ * Database errors (by SQLSTATE) that mean a request carried a value storage cannot hold. The
+ * route checks refuse such input first, naming the field; these catch whatever they miss, as a
+ * 400 rather than a 500.
+ */
+const UNSTORABLE_VALUE_STATES: Readonly<Record<string, string>> = {
+  "22001": "a value is longer than storage allows",
+  "22003": "a number is out of the range storage allows",
+  "22008": "a date is out of the range storage allows",
+  "22021": "a value contains bytes that are not valid text",
+  "22P02": "a value is not in the format storage expects",
+  "22P05": "a value contains characters storage cannot hold",
+  "54000": "a value is too large to store",
+};
+
+/** The problem line for a database error caused by an unstorable input value, or null. */
+function unstorableValueProblem(error: unknown): string | null {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== "string" || !Object.hasOwn(UNSTORABLE_VALUE_STATES, code)) return null;
+  return `The request could not be stored: ${UNSTORABLE_VALUE_STATES[code]}.`;
+}
+
 /** The steps of one route, in the pipeline's order. */
 function routeChain(route: Route): MiddlewareHandler<EmulatorEnv>[] {
-  const steps: MiddlewareHandler<EmulatorEnv>[] = [limitBody(), readBody(), authenticate(route.access), requireAccess(route.access), idempotency()];
+  const steps: MiddlewareHandler<EmulatorEnv>[] = [
+    readBody(),
+    authenticate(route.access),
+    requireAccess(route.access),
+    idempotency(),
+    checkStorableInput(),
+  ];
   if (route.params) steps.push(zodInput("params", route.params));
   if (route.query) steps.push(zodInput("query", route.query));
   if (route.body) steps.push(zodInput("body", route.body as Parameters<typeof zodInput>[1]));
@@ -91,7 +127,11 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   app.use(
     methodNotAllowed({
       app,
-      onMethodNotAllowed: (c) => textResponse(405, `Method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}`),
+      onMethodNotAllowed: (c, methods) => {
+        const res = textResponse(405, `Method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}`);
+        res.headers.set("allow", methods.join(", "));
+        return res;
+      },
     }),
   );
   for (const route of byLiteralSegments(apiRoutes))
@@ -103,6 +143,9 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
     );
   for (const route of byLiteralSegments(rootRoutes)) app.on(route.method, [route.path], ...routeChain(route), runRoute(route));
 
+  // Browsers ask every page's origin for it; without it each emulator page logs a 404.
+  app.get("/favicon.ico", () => new Response(FAVICON_PNG, { headers: { "content-type": "image/png", "cache-control": "public, max-age=86400" } }));
+
   app.notFound((c) => textResponse(404, `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(error);
@@ -111,8 +154,13 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
     const unavailable = storageFailureResponse(error);
     if (unavailable) return unavailable;
     if (error instanceof HTTPException) return error.getResponse();
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    return textResponse(500, `Something went wrong. Please make sure the data you entered is correct.\n\nRequest ID: ${c.var.requestId}\n\n${detail}`);
+    const url = new URL(c.req.url);
+    const unstorable = unstorableValueProblem(error);
+    if (unstorable !== null) return errorResponse(ApiError.schema(c.req.method, url.pathname, [unstorable]));
+    // Details (stack traces, SQL) go to the emulator's log only: the caller gets the request id
+    // to find them there, as from the hosted API.
+    services.reportError(error, { requestId: c.var.requestId, method: c.req.method, path: url.pathname + url.search });
+    return textResponse(500, `Something went wrong. Please make sure the data you entered is correct.\n\nRequest ID: ${c.var.requestId}`);
   });
   return app;
 }

@@ -10,6 +10,7 @@ import { createApp } from "./create-app.js";
 import type { Db, SqlExecutor, TransactionOptions } from "./db.js";
 import { DEFAULT_PROJECT, type EmulatorProject } from "./defaults.js";
 import { defineRoute, textResponse, type Route } from "./http.js";
+import { LiveStreamHub, type LiveStreamLimits } from "./live-events.js";
 import { migrate } from "./migrate.js";
 import { paymentsMigrations } from "./migrations/payments.js";
 import { platformMigrations } from "./migrations/platform.js";
@@ -20,7 +21,8 @@ import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
 import { changeNotificationMigrations, readThrough, type CachingExecutor, type ChangeNotifiedTable } from "./read-cache.js";
-import { migrateLegacyPaymentsConfig, paymentsConfigProblems } from "./project-config.js";
+import type { UnexpectedErrorRequest } from "./middleware/emulator-env.js";
+import { migrateLegacyPaymentsConfig, paymentsConfigProblems, prototypeKeyIn } from "./project-config.js";
 import { ensureBuiltInProject, ensureInternalProject, provisionProject } from "./projects/provision-project.js";
 import { projectRoutes, stripeOnboardingRoutes } from "./projects/routes.js";
 import { deleteProject, generateProjectKeys, type ProjectKeys } from "./projects/store.js";
@@ -53,6 +55,24 @@ export interface CreateEmulatorOptions {
    * mismatch. Default: on when `STACK_EMULATOR_CHECK_ANSWERS=1`.
    */
   checkAnswers?: boolean;
+  /**
+   * The URL the emulator is reached at, e.g. `https://payments.example.test` behind a proxy:
+   * checkout links and token issuers are built from it, never from a request's `Host` or
+   * `X-Forwarded-*` headers. Default: `startEmulator` uses the address it listens on; an
+   * in-process emulator uses the origin each request was made to (`http:` or `https:` only).
+   */
+  publicUrl?: string;
+  /**
+   * Receives every unexpected error (answered 500 with only the request id, never a stack trace).
+   * Default: written to `console.error` with the request id, method and path.
+   */
+  onUnexpectedError?: (error: unknown, request: UnexpectedErrorRequest) => void;
+  /**
+   * Caps on open event streams (`GET /payments/events/...`): per caller (a signed-in user, or a
+   * project's server or admin key; default 20) and in total (default 200). A stream over a cap is
+   * answered 429 with `Retry-After`.
+   */
+  liveStreams?: Partial<LiveStreamLimits>;
 }
 
 /** Options of {@link Emulator.createProject}. */
@@ -123,8 +143,31 @@ async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: 
   return { db: await createPgliteDb({ ...(dataDir === undefined ? {} : { dataDir }), migrations: EMULATOR_MIGRATIONS }), owned: true };
 }
 
+/**
+ * A public URL as the emulator uses it (no trailing slash), or throws naming what is wrong: an
+ * `http:` or `https:` URL without credentials, query or fragment.
+ */
+function normalizePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`publicUrl must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`publicUrl must use http: or https:, got ${JSON.stringify(value)}`);
+  if (url.username || url.password || url.search || url.hash) throw new Error(`publicUrl must not carry credentials, a query or a fragment, got ${JSON.stringify(value)}`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+function logUnexpectedError(error: unknown, request: UnexpectedErrorRequest): void {
+  console.error(`stack-payments emulator: unexpected error on ${request.method} ${request.path} (request id ${request.requestId}):`, error);
+}
+
 /** Checks a payments config as the config file level takes it; throws the problems. */
 function checkPaymentsConfig(config: PaymentsConfig): void {
+  // Checked before the legacy renames walk the keys.
+  const prototypeKey = prototypeKeyIn(config);
+  if (prototypeKey !== null) throw new Error(`Invalid payments config:\n  - payments.${prototypeKey} names an object prototype, which no config key may`);
   const payments = migrateLegacyPaymentsConfig(JSON.parse(JSON.stringify(config)) as Record<string, unknown>);
   const problems = paymentsConfigProblems(payments);
   if (problems.length > 0) throw new Error(`Invalid payments config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -144,7 +187,9 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const realNow = options.clock ? () => options.clock!.now() : () => Date.now();
   let opened: { db: Db; owned: boolean } | undefined;
 
+  let publicUrl: string | null = null;
   const ready = (async () => {
+    if (options.publicUrl !== undefined) publicUrl = normalizePublicUrl(options.publicUrl);
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
     await migrate(opened.db, EMULATOR_MIGRATIONS);
@@ -187,6 +232,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   };
 
   let app: ReturnType<typeof createApp> | undefined;
+  let liveStreams: LiveStreamHub | undefined;
   const apiRoutes = [...authRoutes, ...projectRoutes, ...clockRoutes, ...paymentsRoutes, ...adminPaymentsRoutes, ...(options.extraRoutes ?? [])];
   const checkAnswers = options.checkAnswers ?? process.env.STACK_EMULATOR_CHECK_ANSWERS === "1";
 
@@ -205,6 +251,9 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
         realNow,
         defaultProjectId: project.id,
         checkAnswers,
+        publicUrl,
+        reportError: options.onUnexpectedError ?? logUnexpectedError,
+        liveStreams: (liveStreams = new LiveStreamHub(opened!.db, realNow, options.liveStreams)),
         apiRoutes,
         rootRoutes: [...checkoutPageRoutes, ...stripeOnboardingRoutes, healthRoute],
       });
@@ -237,6 +286,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
       } catch {
         return;
       }
+      liveStreams?.closeAll();
       if (opened?.owned) await opened.db.close();
     },
   };

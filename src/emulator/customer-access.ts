@@ -14,6 +14,16 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+// User and team ids as the hosted API's payments routes accept them: lowercase version-4 UUIDs,
+// the form it issues. Any other spelling of an existing id (upper case, say) is not that
+// customer, so it is refused rather than given a ledger of its own.
+const CUSTOMER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** True when `value` is a user or team id in the form payments routes accept (a lowercase v4 UUID). */
+export function isCustomerUuid(value: string): boolean {
+  return CUSTOMER_UUID.test(value);
+}
+
 /**
  * For client callers: a signed-in user acting on themselves, or on a team where they hold
  * `team_admin` (recursively). Server and admin callers may act on any customer.
@@ -43,16 +53,17 @@ export async function ensureClientCanAccessCustomer(
 
 /**
  * `USER_NOT_FOUND` for a user id that is not an existing user's UUID, `TEAM_NOT_FOUND` likewise
- * for teams; `custom` customers are never checked.
+ * for teams; `custom` customers are never checked (their ids are free, case-sensitive strings).
+ * Ids must be spelled as issued (see {@link isCustomerUuid}), so one customer has one ledger.
  */
 export async function ensureCustomerExists(ctx: RequestContext, customerType: CustomerType, customerId: string): Promise<void> {
   if (customerType === "custom") return;
   const projectId = ctx.projectId!;
   if (customerType === "user") {
-    const rows = isUuid(customerId) ? await ctx.db.query("SELECT 1 FROM users WHERE project_id = $1 AND id = $2", [projectId, customerId]) : [];
+    const rows = isCustomerUuid(customerId) ? await ctx.db.query("SELECT 1 FROM users WHERE project_id = $1 AND id = $2", [projectId, customerId]) : [];
     if (rows.length === 0) throw ApiError.known("USER_NOT_FOUND");
     return;
   }
-  const rows = isUuid(customerId) ? await ctx.db.query("SELECT 1 FROM teams WHERE project_id = $1 AND id = $2", [projectId, customerId]) : [];
+  const rows = isCustomerUuid(customerId) ? await ctx.db.query("SELECT 1 FROM teams WHERE project_id = $1 AND id = $2", [projectId, customerId]) : [];
   if (rows.length === 0) throw ApiError.known("TEAM_NOT_FOUND", { team_id: customerId });
 }

@@ -79,7 +79,7 @@ export interface RequestContext {
   now(): Promise<number>;
   /** The clock of another project (code-based routes act for the code's project). */
   nowFor(projectId: string): Promise<number>;
-  /** Base URL the emulator is reachable at, as seen by this request (for checkout links). */
+  /** Base URL the emulator is reachable at (its public URL; in process, the request's origin), for checkout links and token issuers. */
   baseUrl: string;
 }
 

@@ -53,6 +53,36 @@ export interface LedgerEntry {
   expiresAt: number | null;
 }
 
+/**
+ * The largest quantity held exactly (2^53 − 1). Writes that would take a quantity past ±this are
+ * refused; what time alone accumulates (repeating grants) stops at it rather than drifting into
+ * numbers a double cannot hold exactly.
+ */
+export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
+
+/** `n` held within ±{@link MAX_QUANTITY}. */
+function clampQuantity(n: number): number {
+  return Math.min(MAX_QUANTITY, Math.max(-MAX_QUANTITY, n));
+}
+
+/** True when `n` is an integer the ledger holds exactly (within ±{@link MAX_QUANTITY}). */
+export function isExactQuantity(n: number): boolean {
+  return Number.isSafeInteger(n);
+}
+
+/**
+ * Why buying `quantity` of a product would grant an amount the ledger cannot hold exactly (an
+ * included item's quantity times the purchase quantity beyond ±{@link MAX_QUANTITY}), or null.
+ */
+export function inexactGrantProblem(includedItems: Readonly<Record<string, Pick<LedgerIncludedItem, "quantity">>>, quantity: number): string | null {
+  for (const [itemId, included] of Object.entries(includedItems)) {
+    const amount = included.quantity * quantity;
+    if (!Number.isSafeInteger(amount) && Number.isInteger(included.quantity))
+      return `Granting ${quantity} of this product would grant ${amount} of item "${itemId}", beyond the ±${MAX_QUANTITY} a quantity can hold exactly. Nothing was changed.`;
+  }
+  return null;
+}
+
 const DAY = 24 * 60 * 60 * 1000;
 const FIXED_UNIT_MS = { day: DAY, week: 7 * DAY, month: 30 * DAY, year: 365 * DAY } as const;
 // A one-day repeat over a century is ~36,500 grants; beyond that a misconfigured interval would
@@ -116,15 +146,16 @@ export function replayItemLedger(entries: readonly LedgerEntry[], asOf: number):
   };
   for (const entry of sorted) {
     expireUpTo(entry.at);
-    if (entry.amount > 0) {
+    const amount = clampQuantity(entry.amount);
+    if (amount > 0) {
       // A grant that is already expired when it lands counts as zero.
       if (entry.expiresAt !== null && entry.expiresAt <= entry.at) continue;
-      const payOff = Math.min(-debt, entry.amount);
+      const payOff = Math.min(-debt, amount);
       debt += payOff;
-      const rest = entry.amount - payOff;
+      const rest = amount - payOff;
       if (rest > 0) grants.push({ amount: rest, expiresAt: entry.expiresAt });
-    } else if (entry.amount < 0) {
-      let need = -entry.amount;
+    } else if (amount < 0) {
+      let need = -amount;
       grants.sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity));
       for (const g of grants) {
         if (need === 0) break;
@@ -133,11 +164,13 @@ export function replayItemLedger(entries: readonly LedgerEntry[], asOf: number):
         need -= take;
       }
       grants = grants.filter((g) => g.amount > 0);
-      debt -= need;
+      debt = clampQuantity(debt - need);
     }
   }
   expireUpTo(asOf);
-  return grants.reduce((sum, g) => sum + g.amount, 0) + debt;
+  // Each grant and the debt are within bounds; their sum is kept there too (debt and unspent
+  // grants never coexist, as a grant first pays off debt, so the last step is exact).
+  return clampQuantity(grants.reduce((sum, g) => clampQuantity(sum + g.amount), 0) + debt);
 }
 
 /**
@@ -166,7 +199,7 @@ export function itemLedgerEntries(
       if (at > asOf || (end !== null && at >= end)) break;
       // A refund stops the grants of what it revoked: later repeats grant only the rest, and
       // none once everything was revoked (the quantity never grows back).
-      const amount = included.quantity * quantityAt(p, at);
+      const amount = clampQuantity(included.quantity * quantityAt(p, at));
       if (amount === 0) break;
       let expiresAt: number | null = null;
       if (included.expires === "when-repeated") {
@@ -219,7 +252,7 @@ export function computeOwnedProducts<P extends LedgerPurchase>(
     if (!isPurchaseActive(p, asOf)) continue;
     const key = p.productId ?? INLINE_PRODUCT_KEY;
     const entry = owned.get(key) ?? { quantity: 0, purchases: [] };
-    entry.quantity += quantityAt(p, asOf);
+    entry.quantity = clampQuantity(entry.quantity + quantityAt(p, asOf));
     entry.purchases.push(p);
     owned.set(key, entry);
   }

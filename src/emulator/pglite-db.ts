@@ -3,7 +3,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
+import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
 import { Mutex } from "./db-retry.js";
 import { migrate, type Migration } from "./migrate.js";
@@ -28,6 +28,27 @@ export interface PgliteDbOptions {
    * the OS temp folder.
    */
   cacheDir?: SnapshotCache;
+}
+
+/** What to do when PGlite is missing: it is an optional peer, so an SDK-only install leaves it out. */
+const PGLITE_MISSING_MESSAGE =
+  "The emulator's default database, PGlite, is not installed. Run `npm install -D @electric-sql/pglite`, or set DATABASE_URL to a PostgreSQL database (with `npm install -D pg`).";
+
+/**
+ * Loads PGlite on first use rather than at import: an app that installs only the SDK (no PGlite)
+ * can still import the emulator to run it on PostgreSQL, and one without either learns what to install.
+ */
+async function loadPglite(): Promise<typeof import("@electric-sql/pglite")> {
+  try {
+    return await import("@electric-sql/pglite");
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    // Only a missing package gets the install hint; any other failure (a broken install) is its own.
+    if ((e.code === "ERR_MODULE_NOT_FOUND" || e.code === "MODULE_NOT_FOUND") && String(e.message).includes("@electric-sql/pglite")) {
+      throw new Error(PGLITE_MISSING_MESSAGE, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function executor(target: PGlite): SqlExecutor {
@@ -72,7 +93,8 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-function openPglite(dataDir: string | undefined, extra: PGliteOptions = {}): Promise<PGlite> {
+async function openPglite(dataDir: string | undefined, extra: PGliteOptions = {}): Promise<PGlite> {
+  const { PGlite } = await loadPglite();
   return PGlite.create({
     ...(dataDir === undefined ? {} : { dataDir }),
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
@@ -119,6 +141,8 @@ async function prepareSnapshot(cacheDir: string, key: string, migrations: readon
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
+  // A missing PGlite is reported before anything else happens (no lock taken, no cache touched).
+  await loadPglite();
   const { dataDir, migrations = [] } = options;
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   let pg: PGlite | null = null;

@@ -91,9 +91,37 @@ function environmentSeeds(): Record<string, unknown> {
 
 const KEY_SEGMENT = /^[a-zA-Z0-9_:$][a-zA-Z0-9_:$-]*$/;
 
+/**
+ * Names that reach an object's prototype when used as a property key. Config keys are walked and
+ * assigned segment by segment, so none of these may appear anywhere in a key or a nested object.
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** True when `key` is a valid (possibly dotted) config override key. */
 export function isValidConfigKey(key: string): boolean {
-  return key.split(".").every((segment) => KEY_SEGMENT.test(segment));
+  return key.split(".").every((segment) => KEY_SEGMENT.test(segment) && !PROTOTYPE_KEYS.has(segment));
+}
+
+/**
+ * The first key path in `value` (dotted keys split, nested objects and arrays walked) with a
+ * segment that names an object prototype (`__proto__`, `constructor`, `prototype`), or null.
+ *
+ * @example
+ * prototypeKeyIn({ "__proto__.polluted": "yes" }); // "__proto__.polluted"
+ */
+export function prototypeKeyIn(value: unknown, path = ""): string | null {
+  // Iterative, so a deeply nested value cannot exhaust the stack.
+  const pending: { value: unknown; path: string }[] = [{ value, path }];
+  while (pending.length > 0) {
+    const { value: node, path: at } = pending.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    for (const key of Object.keys(node)) {
+      const keyPath = at === "" ? key : Array.isArray(node) ? `${at}[${key}]` : `${at}.${key}`;
+      if (!Array.isArray(node) && key.split(".").some((segment) => PROTOTYPE_KEYS.has(segment))) return keyPath;
+      pending.push({ value: (node as Record<string, unknown>)[key], path: keyPath });
+    }
+  }
+  return null;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -109,9 +137,12 @@ function applyOverride(target: Record<string, unknown>, override: Record<string,
   const keys = Object.keys(override).sort((a, b) => a.split(".").length - b.split(".").length);
   for (const key of keys) {
     const segments = key.split(".");
+    // Stored overrides are checked when written; this guard keeps older data from ever walking
+    // into (and writing onto) a prototype.
+    if (segments.some((segment) => PROTOTYPE_KEYS.has(segment))) continue;
     let node = target;
     for (const segment of segments.slice(0, -1)) {
-      const next = node[segment];
+      const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
       if (!isPlainObject(next)) node[segment] = {};
       node = node[segment] as Record<string, unknown>;
     }
@@ -134,14 +165,10 @@ export function expandConfigOverride(override: Record<string, unknown>): Record<
  * starting with `K.`; then the patch's keys are added.
  */
 export function mergeConfigOverride(stored: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
   const patchKeys = Object.keys(patch);
-  for (const [key, value] of Object.entries(stored)) {
-    if (patchKeys.some((k) => key === k || key.startsWith(`${k}.`))) continue;
-    result[key] = value;
-  }
-  for (const key of patchKeys) result[key] = patch[key];
-  return result;
+  const kept = Object.entries(stored).filter(([key]) => !patchKeys.some((k) => key === k || key.startsWith(`${k}.`)));
+  // fromEntries defines own properties: no key, whatever its name, can reach a prototype.
+  return Object.fromEntries([...kept, ...Object.entries(patch)]);
 }
 
 /** Renames legacy payments keys (`offers`, `groups`, `catalogs`, `groupId`, `catalogId`) in place. */
@@ -189,6 +216,8 @@ export function migrateLegacyPaymentsConfig(payments: Record<string, unknown>): 
  * references an existing line of the same customer type. Returns problem lines (empty if valid).
  */
 export function paymentsConfigProblems(payments: unknown): string[] {
+  const prototypeKey = prototypeKeyIn(payments);
+  if (prototypeKey !== null) return [`payments.${prototypeKey} names an object prototype ("__proto__", "constructor" or "prototype"), which no config key may`];
   const result = z.safeParse(paymentsConfigSchema, payments);
   if (!result.success) return schemaProblems(result.error.issues, "payments", payments);
   const problems: string[] = [];

@@ -7,8 +7,6 @@ import { QueryClient, QueryClientContext, QueryClientProvider } from "@tanstack/
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { StackPaymentsError } from "../core/errors.js";
 import type { LiveChannelOptions } from "../core/live/live-channel.js";
-import { acquireLiveChannel } from "../core/live/live-host.js";
-import { createQueryBridge } from "./query-bridge.js";
 import type { QueryApp } from "./query-options.js";
 import { stackQueryKeys } from "./stack-query-keys.js";
 
@@ -72,11 +70,16 @@ export function StackProvider({ app, queryClient, live, children }: StackProvide
 
   useEffect(() => {
     if (liveOptions === false) return;
-    const { channel, release } = acquireLiveChannel(app, liveOptions);
-    const bridge = createQueryBridge(client, channel, app.projectId);
+    // Loaded after the first render: nothing on screen waits for the live channel, so its code
+    // (push, polling, other tabs) stays out of the bundle a page needs to show its first values.
+    let close: (() => void) | undefined;
+    let unmounted = false;
+    void import("./query-bridge.js").then(({ openLiveBridge }) => {
+      if (!unmounted) close = openLiveBridge(app, client, liveOptions);
+    });
     return () => {
-      bridge.close();
-      release();
+      unmounted = true;
+      close?.();
     };
   }, [app, client, liveOptions]);
 

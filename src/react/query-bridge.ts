@@ -8,8 +8,9 @@
  * Queries under a live query's key (the other pages of a product list) are re-read when it changes.
  */
 import { matchQuery, type Query, type QueryClient } from "@tanstack/react-query";
-import type { LiveChannel } from "../core/live/live-channel.js";
-import type { StackQueryMeta } from "./query-options.js";
+import type { LiveChannel, LiveChannelOptions } from "../core/live/live-channel.js";
+import { acquireLiveChannel } from "../core/live/live-host.js";
+import type { QueryApp, StackQueryMeta } from "./query-options.js";
 import { stackQueryKeys } from "./stack-query-keys.js";
 
 /** A running bridge; `close()` releases every topic it opened. */
@@ -67,5 +68,19 @@ export function createQueryBridge(queryClient: QueryClient, channel: LiveChannel
       for (const off of open.values()) off();
       open.clear();
     },
+  };
+}
+
+/**
+ * Opens `app`'s shared live channel and bridges it into `queryClient`'s cache; returns what closes
+ * both. `StackProvider` loads this module only once it has rendered, so the channel's sources
+ * (push, polling, other tabs) are not part of what a page needs for its first render.
+ */
+export function openLiveBridge(app: QueryApp, queryClient: QueryClient, options: LiveChannelOptions | undefined): () => void {
+  const { channel, release } = acquireLiveChannel(app, options);
+  const bridge = createQueryBridge(queryClient, channel, app.projectId);
+  return () => {
+    bridge.close();
+    release();
   };
 }

@@ -13,13 +13,14 @@ import type { DataTag, QueryKey } from "@tanstack/react-query";
 import type { GetUserOptions } from "../core/app-core.js";
 import { customerRefFrom, requireId, type CustomerSelector } from "../core/api-context.js";
 import { itemTopic, productsTopic, type LiveTopic } from "../core/live/bus.js";
-import { customerSelector, readTopic, type LiveApp } from "../core/live/live-host.js";
+import { customerSelector, readTopic, type LiveApp } from "../core/live/read-topic.js";
 import type { CustomerProductsList, ListOptions } from "../core/products.js";
 import type { ItemResponse } from "../core/schemas/payments.js";
 import type { CallOptions } from "../core/transport.js";
-import type { CurrentUser } from "../core/users.js";
+import type { CurrentUser, ServerTeam, Team } from "../core/users.js";
+import { clientTeamShape, clientUserShape } from "../core/wire-shapes.js";
+import { cachedWireOf, keepObjectOf, type ProductsPageWire, type TeamWire, type UserWire } from "./cached-wire.js";
 import { stackQueryKeys } from "./stack-query-keys.js";
-import { keepObjectOf, productsPageWireOf, teamWireOf, userWireOf, type ProductsPageWire, type TeamObject, type TeamWire, type UserWire } from "./wire-of.js";
 
 /**
  * An app the factories and hooks accept: `StackClientApp` or `StackServerApp`. `kind` says which:
@@ -86,7 +87,7 @@ export function productsQueryOptions(app: QueryApp, options: CustomerSelector & 
     queryFn: paged
       ? async () => {
           const page = { cursor: options.cursor, limit: options.limit };
-          return forBrowser(productsPageWireOf((await app.listProducts({ ...customerSelector(type, id), ...page })) as CustomerProductsList));
+          return forBrowser(cachedWireOf((await app.listProducts({ ...customerSelector(type, id), ...page })) as CustomerProductsList));
         }
       : async () => forBrowser((await readTopic(app, topic)) as ProductsPageWire),
     ...(!paged && { meta: { liveTopic: topic } }),
@@ -128,7 +129,7 @@ export function userQueryOptions(app: QueryApp, options: UserQueryOptions = {}):
     queryFn: async () => {
       const user = (await app.getUser(getUserOptionsOf(options, options.or === "anonymous" ? "anonymous" : "return-null"))) as CurrentUser | null;
       if (!user) return null;
-      const wire = keepObjectOf(userWireOf(user), user);
+      const wire = cachedWireOf<UserWire>(user, clientUserShape);
       if (wire.selected_team && user.selectedTeam) keepObjectOf(wire.selected_team, user.selectedTeam);
       return wire;
     },
@@ -144,10 +145,10 @@ export function userQueryOptions(app: QueryApp, options: UserQueryOptions = {}):
  * const user = await stackServerApp.getUser({ or: "throw" });
  * await queryClient.prefetchQuery(teamsQueryOptions(stackServerApp, user));
  */
-export function teamsQueryOptions(app: QueryApp, user: { id: string; listTeams(): Promise<TeamObject[]> }): StackQueryOptions<TeamWire[]> {
+export function teamsQueryOptions(app: QueryApp, user: { id: string; listTeams(): Promise<Array<Team | ServerTeam>> }): StackQueryOptions<TeamWire[]> {
   return {
     queryKey: stackQueryKeys.teams(app.projectId, user.id),
-    queryFn: async () => (await user.listTeams()).map((team) => keepObjectOf(teamWireOf(team), team)),
+    queryFn: async () => (await user.listTeams()).map((team) => cachedWireOf<TeamWire>(team, clientTeamShape)),
     retry: false,
     // Memberships change rarely and have no live topic: re-read after a minute.
     staleTime: 60_000,

@@ -9,7 +9,7 @@ import { useCallback } from "react";
 import { attachCustomerRef, type Customer, type CustomerRef } from "../core/customer.js";
 import { StackPaymentsError } from "../core/errors.js";
 import type { Item } from "../core/item.js";
-import { customerSelector } from "../core/live/live-host.js";
+import { customerSelector } from "../core/live/read-topic.js";
 import type { CustomerProductsList, ListOptions } from "../core/products.js";
 import type { CallOptions } from "../core/transport.js";
 import type { CurrentUser, Team } from "../core/users.js";
@@ -17,7 +17,7 @@ import { teamsQueryOptions, type QueryApp } from "./query-options.js";
 import { useCustomerItem } from "./use-item.js";
 import { useCustomerProducts } from "./use-products.js";
 import { useQueryState, useSuspendingQuery, useSuspenseForm, type NoSuspense, type QueryState } from "./use-stack-query.js";
-import { objectReadWith, type TeamWire, type UserWire } from "./wire-of.js";
+import { objectReadWith, type TeamWire, type UserWire } from "./cached-wire.js";
 
 /** Hooks of a customer (user or team). */
 export interface CustomerHooks {

@@ -24,7 +24,7 @@ import type { DataTag, QueryKey } from "@tanstack/react-query";
 import { customerRefFrom, requireId, type CustomerSelector } from "../core/api-context.js";
 import type { ListOptions } from "../core/products.js";
 import type { ItemResponse } from "../core/schemas/payments.js";
-import type { ProductsPageWire, TeamWire, UserWire } from "./wire-of.js";
+import type { ProductsPageWire, TeamWire, UserWire } from "./cached-wire.js";
 
 /** First element of every key of ours. */
 const QUERY_NAMESPACE = "stack-payments";

@@ -4,7 +4,6 @@
  */
 import { useEffect, useState } from "react";
 import type { LiveConnectionState } from "../core/live/live-channel.js";
-import { acquireLiveChannel } from "../core/live/live-host.js";
 import { useStackContext } from "./provider.js";
 
 /** The live channel's connection state of the provider's app; "idle" during server rendering. */
@@ -13,12 +12,22 @@ export function useLiveConnectionState(): LiveConnectionState {
   const [state, setState] = useState<LiveConnectionState>("idle");
   useEffect(() => {
     if (live === false) return;
-    const { channel, release } = acquireLiveChannel(app, live);
-    setState(channel.state);
-    const off = channel.onStateChange(setState);
+    // Loaded lazily, like the provider's bridge: the same module, so the same shared channel.
+    let close: (() => void) | undefined;
+    let unmounted = false;
+    void import("../core/live/live-host.js").then(({ acquireLiveChannel }) => {
+      if (unmounted) return;
+      const { channel, release } = acquireLiveChannel(app, live);
+      setState(channel.state);
+      const off = channel.onStateChange(setState);
+      close = () => {
+        off();
+        release();
+      };
+    });
     return () => {
-      off();
-      release();
+      unmounted = true;
+      close?.();
     };
   }, [app, live]);
   return state;

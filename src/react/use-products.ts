@@ -3,17 +3,9 @@
  */
 import type { CustomerSelector } from "../core/customer.js";
 import { toProductsList, type CustomerProductsList, type ListOptions } from "../core/products.js";
-import type { ProductsListResponse } from "../core/schemas/payments.js";
 import { useStackContext } from "./provider.js";
 import { productsQueryOptions } from "./query-options.js";
 import { useQueryState, useSuspendingQuery, useSuspenseForm, type NoSuspense, type QueryState } from "./use-stack-query.js";
-import type { ProductsPageWire } from "./wire-of.js";
-
-/**
- * Maps a cached page with the core's own mapping. A page other than the first carries only the
- * product fields that mapping reads (see `ProductsPageWire`), hence the widening.
- */
-const selectProducts = toProductsList as (page: ProductsPageWire | ProductsListResponse) => CustomerProductsList;
 
 /** The products of `selector` in the form asked for (fixed per call site). */
 export function useCustomerProducts(
@@ -23,7 +15,8 @@ export function useCustomerProducts(
 ): CustomerProductsList | QueryState<CustomerProductsList> {
   const { app } = useStackContext();
   const options = productsQueryOptions(app, { ...selector, ...page });
-  return suspense ? useSuspendingQuery(options, selectProducts, "The product list") : useQueryState(options, selectProducts);
+  // The core's own mapping, one function for the life of the module: react-query maps each page once.
+  return suspense ? useSuspendingQuery(options, toProductsList, "The product list") : useQueryState(options, toProductsList);
 }
 
 /**

@@ -9,7 +9,7 @@ import { createReactUser, type ReactUser } from "./react-customer.js";
 import { getUserOptionsOf, userQueryOptions, type QueryApp, type UserQueryOptions } from "./query-options.js";
 import { stackQueryKeys } from "./stack-query-keys.js";
 import { serverMiss, useQueryState, useSuspendingQuery, useSuspenseForm, type NoSuspense, type QueryState } from "./use-stack-query.js";
-import type { UserWire } from "./wire-of.js";
+import type { UserWire } from "./cached-wire.js";
 
 /** Options of {@link useUser}. */
 export type UseUserOptions = UserQueryOptions;

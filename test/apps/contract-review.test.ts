@@ -9,7 +9,8 @@ import { clientUserWire, createWireRecorder, serverUserWire } from "../fixtures/
 import { StackClientApp } from "../../src/index.js";
 import { StackServerApp } from "../../src/server.js";
 import { knownErrorBody } from "../../src/core/known-errors.js";
-import { readTokensFromCookies, readTokensFromRequest } from "../../src/core/session.js";
+import { readTokensFromCookies } from "../../src/core/session.js";
+import { readTokensFromRequest } from "../../src/core/server-token-stores.js";
 
 const BASE = "http://contract.test";
 const PID = "11111111-2222-4333-8444-555555555555";

@@ -5,9 +5,9 @@ import {
   createTokenStore,
   parseCookieHeader,
   readTokensFromCookies,
-  readTokensFromRequest,
   accessTokenExpiry,
 } from "../../src/core/session.js";
+import { readTokensFromRequest } from "../../src/core/server-token-stores.js";
 
 const PID = "proj-1";
 const enc = (v: unknown) => encodeURIComponent(JSON.stringify(v));

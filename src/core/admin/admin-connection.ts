@@ -6,7 +6,7 @@
  */
 import { createAppCore, type StackClientAppOptions } from "../app-core.js";
 import type { ApiContext, CustomerRef } from "../api-context.js";
-import { readEnvDefaults } from "../env.js";
+import { readEnvDefaults, readSecretServerKeyEnv } from "../env.js";
 import { StackPaymentsError } from "../errors.js";
 import type { LiveBus } from "../live/bus.js";
 
@@ -84,7 +84,7 @@ export function createAdminConnection(options: AdminConnectionOptions, live: Liv
       tokenStore: null,
       extraRequestHeaders: {
         ...extraRequestHeaders,
-        "x-stack-secret-server-key": options.secretServerKey ?? env.secretServerKey ?? "",
+        "x-stack-secret-server-key": options.secretServerKey ?? readSecretServerKeyEnv() ?? "",
         "x-stack-super-secret-admin-key": superSecretAdminKey,
       },
     },

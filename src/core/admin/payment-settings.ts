@@ -4,7 +4,7 @@
  */
 import { apiPath, requireOptions, requireText } from "../api-context.js";
 import { invalidArgument, isStackPaymentsError } from "../errors.js";
-import { PAYMENT_METHOD_IDS, type PaymentMethodId } from "../schemas/admin.js";
+import { PAYMENT_METHOD_IDS, type PaymentMethodId } from "../wire-constants.js";
 import type { CallOptions } from "../transport.js";
 import {
   paymentMethodConfigsResponseShape,

@@ -6,12 +6,8 @@ import { apiPath, customerRefFrom, requireCustomerType, requireId, requireOption
 import { invalidArgument } from "../errors.js";
 import { itemTopic } from "../live/bus.js";
 import type { CustomerType } from "../schemas/common.js";
-import {
-  TRANSACTION_TYPES,
-  type TransactionType,
-  type transactionEntrySchema,
-  type transactionSchema,
-} from "../schemas/transactions.js";
+import type { transactionEntrySchema, transactionSchema } from "../schemas/transactions.js";
+import { TRANSACTION_TYPES, type TransactionType } from "../wire-constants.js";
 import type { CallOptions } from "../transport.js";
 import { refundTransactionResponseShape, transactionsListResponseShape, updateQuantityResponseShape } from "../wire-shapes.js";
 import type * as z from "zod/mini";

@@ -145,7 +145,7 @@ type UserHooks = { [K in keyof TransportHooks]-?: NonNullable<TransportHooks[K]>
 function checkHooks(hooks: TransportHooks = {}): UserHooks {
   const out: UserHooks = { beforeRequest: [], afterResponse: [], beforeRetry: [], beforeError: [] };
   for (const name in hooks) {
-    if (!(name in out)) throw invalidArgument(`hooks.${name}`, "expected beforeRequest, afterResponse, beforeRetry or beforeError");
+    if (!(name in out)) throw invalidArgument(`hooks.${name}`, `expected one of ${Object.keys(out).join(", ")}`);
     (out as Record<string, unknown[]>)[name] = [...((hooks as Record<string, unknown[] | undefined>)[name] ?? [])];
   }
   return out;

@@ -25,6 +25,21 @@ export function productsTopic(customerType: CustomerType, customerId: string): P
   return `products:${customerType}:${customerId}`;
 }
 
+/** Splits a topic into its customer and (for items) item id; customer ids may hold `:`, item ids may not. */
+export function parseTopic(
+  topic: LiveTopic,
+): { kind: "item"; customerType: CustomerType; customerId: string; itemId: string } | {
+  kind: "products";
+  customerType: CustomerType;
+  customerId: string;
+} {
+  const [kind, customerType] = topic.split(":", 2) as ["item" | "products", CustomerType];
+  const rest = topic.slice(kind.length + customerType.length + 2);
+  if (kind === "products") return { kind, customerType, customerId: rest };
+  const cut = rest.lastIndexOf(":");
+  return { kind, customerType, customerId: rest.slice(0, cut), itemId: rest.slice(cut + 1) };
+}
+
 /** Listener of a topic. `value` is undefined when a source only knows the value changed (then re-read it). */
 export type LiveListener<T extends LiveTopic = LiveTopic> = (value: LiveValue<T> | undefined) => void;
 

@@ -12,7 +12,7 @@ import type { CustomerType } from "../schemas/common.js";
 import type { LiveEvent } from "../schemas/payments.js";
 import { checkShape } from "../wire-shape.js";
 import { liveEventShape } from "../wire-shapes.js";
-import { itemTopic, productsTopic, type LiveBus, type LiveListener, type LiveTopic, type LiveValue } from "./bus.js";
+import { itemTopic, parseTopic, productsTopic, type LiveBus, type LiveListener, type LiveTopic, type LiveValue } from "./bus.js";
 import { createBroadcastRelay, type BroadcastRelay } from "./broadcast.js";
 import { createEventStream, type EventStream, type ServerSentEvent } from "./event-stream.js";
 import {
@@ -22,6 +22,9 @@ import {
   type PendingCheckoutStorage,
 } from "./pending-checkout.js";
 import { createBrowserEnvironment, createPoller, type Poller, type PollerEnvironment } from "./polling.js";
+
+// Where topic names are read, next to where they are made; re-exported for readers of the channel.
+export { parseTopic } from "./bus.js";
 
 /** How fresh values reach this app right now. */
 export type LiveConnectionState =
@@ -106,21 +109,6 @@ interface CustomerEntry {
   stream: EventStream | undefined;
   /** True while the stream delivers; its topics are then not polled. */
   pushing: boolean;
-}
-
-/** Splits a topic into its customer and (for items) item id. */
-export function parseTopic(
-  topic: LiveTopic,
-): { kind: "item"; customerType: CustomerType; customerId: string; itemId: string } | {
-  kind: "products";
-  customerType: CustomerType;
-  customerId: string;
-} {
-  const [kind, customerType] = topic.split(":", 2) as ["item" | "products", CustomerType];
-  const rest = topic.slice(kind.length + customerType.length + 2);
-  if (kind === "products") return { kind, customerType, customerId: rest };
-  const cut = rest.lastIndexOf(":");
-  return { kind, customerType, customerId: rest.slice(0, cut), itemId: rest.slice(cut + 1) };
 }
 
 /** Creates the live channel of a host (an app); see the module comment. */

@@ -7,35 +7,8 @@ import * as z from "zod/mini";
 
 // ---- payment settings ----
 
-/** The payment methods a project's Stripe account can offer, by the ids Stripe uses. */
-export const PAYMENT_METHOD_IDS = [
-  "card",
-  "cartes_bancaires",
-  "apple_pay",
-  "google_pay",
-  "link",
-  "amazon_pay",
-  "cashapp",
-  "klarna",
-  "affirm",
-  "afterpay_clearpay",
-  "zip",
-  "ideal",
-  "bancontact",
-  "eps",
-  "p24",
-  "blik",
-  "alipay",
-  "wechat_pay",
-  "sepa_debit",
-  "bacs_debit",
-  "acss_debit",
-  "us_bank_account",
-  "multibanco",
-  "customer_balance",
-] as const;
-/** One of {@link PAYMENT_METHOD_IDS}. */
-export type PaymentMethodId = (typeof PAYMENT_METHOD_IDS)[number];
+// The ids live with the other wire constants (no zod there), so the SDK can check them without loading zod.
+export { PAYMENT_METHOD_IDS, type PaymentMethodId } from "../wire-constants.js";
 
 /** `GET /internal/payments/method-configs`: the account's payment-method configuration. */
 export const paymentMethodConfigsResponseSchema = z.object({

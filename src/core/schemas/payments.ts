@@ -75,7 +75,7 @@ export const productOutputSchema = z.object({
 });
 export type ProductOutput = z.infer<typeof productOutputSchema>;
 
-// ---- items (B.6, B.7) ----
+// ---- items ----
 
 /** GET /payments/items/{type}/{id}/{item_id} */
 export const itemResponseSchema = z.object({
@@ -101,7 +101,7 @@ export const updateQuantityQuerySchema = z.strictObject({
   allow_negative: z.enum(["true", "false"]),
 });
 
-// ---- products (B.8 - B.11) ----
+// ---- products ----
 
 export const customerProductSchema = z.object({
   id: z.nullable(z.string()),
@@ -157,7 +157,7 @@ export const switchSubscriptionBodySchema = z.strictObject({
 
 export const successResponseSchema = z.object({ success: z.literal(true) });
 
-// ---- purchases (B.2 - B.5) ----
+// ---- purchases ----
 
 /** POST /payments/purchases/create-purchase-url body (`offer_*` are /api/v1 aliases). */
 export const createPurchaseUrlBodySchema = z.strictObject({
@@ -197,7 +197,7 @@ export const purchaseSessionBodySchema = z.strictObject({
   quantity: z.optional(z.int().check(z.minimum(1))),
 });
 
-// ---- billing, invoices, payment methods (B.12 - B.15) ----
+// ---- billing, invoices, payment methods ----
 
 const paymentMethodSchema = z.object({
   id: z.string(),

@@ -7,17 +7,9 @@ import * as z from "zod/mini";
 import { customerTypeSchema, moneySchema } from "./common.js";
 import { productOutputSchema } from "./payments.js";
 
-/** Every transaction type (2.8.108 adds `refund`). */
-export const TRANSACTION_TYPES = [
-  "purchase",
-  "subscription-cancellation",
-  "subscription-renewal",
-  "manual-item-quantity-change",
-  "refund",
-  "chargeback",
-  "product-change",
-] as const;
-export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+// The types live with the other wire constants (no zod there), so the SDK can check them without loading zod.
+export { TRANSACTION_TYPES, type TransactionType } from "../wire-constants.js";
+import { TRANSACTION_TYPES } from "../wire-constants.js";
 
 /** A money amount that may be negative (refunds are negative transfers). */
 export const signedMoneySchema = z.string().check(z.regex(/^-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/));

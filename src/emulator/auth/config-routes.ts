@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import { currentProjectSchema } from "../../core/schemas/index.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
+import { parseUntrustedJson } from "../middleware/read-body.js";
 import {
   CONFIG_LEVELS,
   expandConfigOverride,
@@ -14,6 +15,7 @@ import {
   mergeConfigOverride,
   paymentsConfigProblems,
   platformConfigProblems,
+  prototypeKeyIn,
   renderProjectConfig,
   setConfigOverride,
   type ConfigLevel,
@@ -32,14 +34,20 @@ function levelParam(ctx: RequestContext): ConfigLevel {
   return level as ConfigLevel;
 }
 
-function parseOverrideJson(text: string): Record<string, unknown> {
+function parseOverrideJson(ctx: RequestContext, field: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseUntrustedJson(text);
   } catch {
     throw ApiError.text(400, "Invalid config JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw ApiError.text(400, "Invalid config JSON: the override must be a JSON object");
+  // Refused before anything walks the keys: merging such a key would write onto Object.prototype.
+  const prototypeKey = prototypeKeyIn(value);
+  if (prototypeKey !== null)
+    throw ApiError.schema(ctx.method, ctx.url.pathname, [
+      `body.${field} contains the key ${JSON.stringify(prototypeKey)}: config keys may not name "__proto__", "constructor" or "prototype"`,
+    ]);
   for (const key of Object.keys(value)) if (!isValidConfigKey(key)) throw ApiError.text(400, `Invalid config key: ${JSON.stringify(key)}`);
   return value as Record<string, unknown>;
 }
@@ -89,7 +97,7 @@ export const configRoutes: Route[] = [
       body: patchBodySchema,
       async handler(ctx, { body }) {
         const level = levelParam(ctx);
-        const patch = parseOverrideJson(body.config_override_string);
+        const patch = parseOverrideJson(ctx, "config_override_string", body.config_override_string);
         await ctx.db.transaction(async () =>
           storeLevel(ctx, level, mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch)),
         );
@@ -104,7 +112,7 @@ export const configRoutes: Route[] = [
       async handler(ctx, { body }) {
         const level = levelParam(ctx);
         if (level === "branch" && body.source === undefined) throw ApiError.schema(ctx.method, ctx.url.pathname, ["body.source must be defined"]);
-        const override = parseOverrideJson(body.config_string);
+        const override = parseOverrideJson(ctx, "config_string", body.config_string);
         await ctx.db.transaction(() => storeLevel(ctx, level, override));
         return { success: true };
       },

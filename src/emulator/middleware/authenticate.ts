@@ -138,6 +138,15 @@ export async function authenticateRequest(db: Db, header: HeaderReader, realNow:
 }
 
 /**
+ * The base URL of an emulator without a configured public URL (in process): the origin the
+ * request was made to. `X-Forwarded-*` headers are not trusted, and only http(s) is used, so no
+ * caller can make the emulator hand out a `javascript:` link.
+ */
+function requestOrigin(url: URL): string {
+  return url.protocol === "http:" || url.protocol === "https:" ? url.origin : "http://localhost";
+}
+
+/**
  * Authenticates the request and builds the route's {@link RequestContext}. Routes without
  * project auth (`access: "none"`: JWKS, OAuth token, code-based routes) ignore bad auth headers.
  */
@@ -153,7 +162,6 @@ export function authenticate(access: RouteAccess) {
     }
     c.set("auth", auth);
     const url = new URL(c.req.url);
-    const forwardedProto = c.req.header("x-forwarded-proto");
     const clockProject = auth.project?.id ?? defaultProjectId;
     const params = c.req.param() as Record<string, string>;
     const ctx: RequestContext = {
@@ -171,7 +179,7 @@ export function authenticate(access: RouteAccess) {
       db,
       now: () => emulatorNow(db, clockProject, realNow),
       nowFor: (projectId) => emulatorNow(db, projectId, realNow),
-      baseUrl: `${forwardedProto ? `${forwardedProto}:` : url.protocol}//${url.host}`,
+      baseUrl: c.var.services.publicUrl ?? requestOrigin(url),
     };
     honoContexts.set(ctx, c);
     c.set("ctx", ctx);

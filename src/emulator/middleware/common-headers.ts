@@ -1,6 +1,7 @@
 /**
  * The outermost steps of every answer: the headers each one carries (request id in both
- * prefixes, `no-store` unless the route chose caching, the idempotency flag) and the hosted
+ * prefixes, `no-store` unless the route chose caching, the idempotency flag, `nosniff`, and
+ * frame protection on HTML pages) and the hosted
  * API's error-status override (`x-stack-override-error-status: true` turns a 4xx into 200 with
  * the real status in `x-stack-actual-status`).
  */
@@ -30,7 +31,20 @@ export function commonHeaders(services: AppServices) {
     headers.set("x-hexclave-request-id", requestId);
     if (!headers.has("cache-control")) headers.set("cache-control", "no-store, max-age=0");
     headers.set(IDEMPOTENCY_SUPPORTED_HEADER, "true");
+    headers.set("x-content-type-options", "nosniff");
+    if ((headers.get("content-type") ?? "").toLowerCase().startsWith("text/html")) protectFromFraming(headers);
   });
+}
+
+/**
+ * Every HTML page of the emulator (checkout, onboarding, dashboard) refuses to be framed, so no
+ * other site can overlay it to trick a click on its buttons.
+ */
+function protectFromFraming(headers: Headers): void {
+  headers.set("x-frame-options", "DENY");
+  const csp = headers.get("content-security-policy");
+  if (csp === null) headers.set("content-security-policy", "frame-ancestors 'none'");
+  else if (!/(^|;)\s*frame-ancestors\s/i.test(csp)) headers.set("content-security-policy", `${csp}; frame-ancestors 'none'`);
 }
 
 /** Answers a 4xx with 200 and `x-stack-actual-status` when the caller asked for it; never a 5xx. */

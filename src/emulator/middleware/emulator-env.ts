@@ -4,6 +4,7 @@
  */
 import type { Db } from "../db.js";
 import type { AccessType, RequestContext, RequestUser } from "../http.js";
+import type { LiveStreamHub } from "../live-events.js";
 import type { ProjectRecord } from "../projects/store.js";
 
 /** What the app is built over. */
@@ -13,8 +14,26 @@ export interface AppServices {
   realNow: () => number;
   /** The project of this emulator: its clock serves requests without project auth. */
   defaultProjectId: string;
-  /** Check every JSON answer against its route's answer schema (a 500 names the mismatch). */
+  /** Check every JSON answer against its route's answer schema (a mismatch is a 500, reported to `reportError`). */
   checkAnswers: boolean;
+  /**
+   * The base URL the emulator is reached at (checkout links, token issuers), without a trailing
+   * slash; null to use the origin each request was made to (in-process emulators).
+   */
+  publicUrl: string | null;
+  /** Receives every unexpected error (a 500 answer): its details go here, never to the caller. */
+  reportError(error: unknown, request: UnexpectedErrorRequest): void;
+  /** The open event streams of this app. */
+  liveStreams: LiveStreamHub;
+}
+
+/** The request an unexpected error happened on (see `AppServices.reportError`). */
+export interface UnexpectedErrorRequest {
+  /** The id sent back in `x-stack-request-id` and the 500 answer. */
+  requestId: string;
+  method: string;
+  /** Path and query. */
+  path: string;
 }
 
 /** A request's project authentication (all null without the `x-stack-access-type` header). */

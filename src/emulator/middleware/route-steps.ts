@@ -29,6 +29,64 @@ function validated(ctx: RequestContext): Validated {
 }
 
 /**
+ * Longest accepted id, in UTF-8 bytes: a path parameter, or a query or top-level body field
+ * named `id` or `*_id`. Ids are stored in indexed columns, whose entries must fit in a database
+ * page; a longer id could never be stored.
+ */
+export const MAX_ID_BYTES = 1024;
+
+const utf8 = new TextEncoder();
+
+/** Problem lines for NUL characters in any string or key of `value` (storage cannot hold them). */
+function nulProblems(value: unknown, where: string): string[] {
+  const problems: string[] = [];
+  // Iterative: bodies are depth-limited, but nothing here should depend on that.
+  const pending: { value: unknown; path: string }[] = [{ value, path: where }];
+  while (pending.length > 0 && problems.length < 10) {
+    const { value: node, path } = pending.pop()!;
+    if (typeof node === "string") {
+      if (node.includes("\u0000")) problems.push(`${path} must not contain NUL characters (\\u0000)`);
+    } else if (typeof node === "object" && node !== null) {
+      for (const [key, child] of Object.entries(node)) {
+        if (key.includes("\u0000")) problems.push(`${path} must not have keys containing NUL characters (\\u0000)`);
+        else pending.push({ value: child, path: Array.isArray(node) ? `${path}[${key}]` : `${path}.${key}` });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Problem lines for ids longer than {@link MAX_ID_BYTES}. */
+function idLengthProblems(fields: Record<string, unknown>, where: string, all: boolean): string[] {
+  return Object.entries(fields)
+    .filter(([key, v]) => (all || key === "id" || key.endsWith("_id")) && typeof v === "string" && utf8.encode(v).length > MAX_ID_BYTES)
+    .map(([key]) => `${where}.${key} must be at most ${MAX_ID_BYTES} bytes long`);
+}
+
+/**
+ * Refuses input no route could store, with `SCHEMA_ERROR` naming each field: NUL characters in
+ * any string (params, query, body, at any depth, keys included) and ids over
+ * {@link MAX_ID_BYTES}. Runs on every route, declared schemas or not.
+ */
+export function checkStorableInput() {
+  return createMiddleware<EmulatorEnv>(async (c, next) => {
+    const ctx = c.var.ctx;
+    const query = Object.fromEntries(ctx.url.searchParams);
+    const body = ctx.body;
+    const problems = [
+      ...nulProblems(ctx.params, "params"),
+      ...idLengthProblems(ctx.params, "params", true),
+      ...nulProblems(query, "query"),
+      ...idLengthProblems(query, "query", false),
+      ...nulProblems(body, "body"),
+      ...(typeof body === "object" && body !== null && !Array.isArray(body) ? idLengthProblems(body as Record<string, unknown>, "body", false) : []),
+    ];
+    if (problems.length > 0) throw ApiError.schema(ctx.method, ctx.url.pathname, problems);
+    await next();
+  });
+}
+
+/**
  * A zod validator step for one target of a route: parses it (params, then query, then body, in
  * the chain's order) and keeps the parsed value for the handler.
  *

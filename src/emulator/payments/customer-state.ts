@@ -1,6 +1,6 @@
 /**
  * A customer's derived payments state as the read routes answer it: an item's quantity and the
- * owned-products listing (contract B.6, B.8), computed from the stored records by the ledger.
+ * owned-products listing, computed from the stored records by the ledger.
  */
 import type { ItemResponse, PaymentsConfig, ProductsListResponse } from "../../core/schemas/index.js";
 import type { SqlExecutor } from "../db.js";

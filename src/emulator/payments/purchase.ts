@@ -1,6 +1,6 @@
 /**
- * The purchase rules shared by grant, test-mode checkout and purchase-session (contract B.4,
- * B.9): product resolution, the `validatePurchaseSession` checks in the contract's order, and
+ * The purchase rules shared by grant, test-mode checkout and purchase-session (the hosted API's
+ * grant and purchase-session routes): product resolution, the `validatePurchaseSession` checks in the hosted API's order, and
  * the effect (replace a conflicting subscription, record a subscription or one-time purchase).
  */
 import { randomUUID } from "node:crypto";
@@ -20,8 +20,8 @@ export interface ChosenProduct {
 }
 
 /**
- * Resolves `product_id` / `product_inline` as create-purchase-url and grant do (B.2 step 4, then
- * the customer-type match of step 5).
+ * Resolves `product_id` / `product_inline` as create-purchase-url and grant do: the product
+ * first, then the customer-type match.
  */
 export function resolveRequestedProduct(
   config: PaymentsConfig,

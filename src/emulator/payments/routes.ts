@@ -1,6 +1,6 @@
 /**
- * The payments routes of the wire contract (B.2 - B.16), each with its checks in the contract's
- * order and its exact errors, plus the checkout page and the live event stream. Where the hosted
+ * The payments routes the hosted API serves (docs/wire-contract.md, "Routes the SDK calls"),
+ * each with its checks in the hosted API's order and its exact errors, plus the checkout page and the live event stream. Where the hosted
  * API calls Stripe (purchase sessions, billing, invoices, payment methods, switches and
  * cancellations of billed subscriptions) the emulator's payment provider stands in for it (see
  * `../provider/`); in test mode the checkout page still completes purchases free and at once.
@@ -34,8 +34,9 @@ import { checkoutPage } from "../checkout-page.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { computeOwnedProducts } from "../ledger.js";
-import { appendCustomerEvents, liveEventRoutes } from "../live-events.js";
+import { computeOwnedProducts, inexactGrantProblem, isExactQuantity, MAX_QUANTITY } from "../ledger.js";
+import { liveEventRoutes } from "../live-event-routes.js";
+import { appendCustomerEvents } from "../live-events.js";
 import { getProjectConfig, isTrustedReturnUrl, type ProjectConfig } from "../project-config.js";
 import { findProject } from "../projects/store.js";
 import { computeCustomerItem, currentPeriodEnd, isActiveSubscription, listCustomerProducts, readItem } from "./customer-state.js";
@@ -147,7 +148,7 @@ function assertTrustedReturnUrl(config: ProjectConfig, returnUrl: string | undef
   if (returnUrl !== undefined && !isTrustedReturnUrl(config, returnUrl)) throw ApiError.known("REDIRECT_URL_NOT_WHITELISTED");
 }
 
-// ---- items (B.6, B.7) ----
+// ---- items ----
 
 function requireItem(config: ProjectConfig, params: { customer_type: CustomerType; customer_id: string; item_id: string }) {
   const item = resolveItem(config.payments, params.item_id);
@@ -197,6 +198,13 @@ const updateQuantityRoute = defineRoute({
         const { quantity: current, at: now } = await computeCustomerItem(tx, c, item.id, await ctx.now());
         if (q.allow_negative === "false" && current + body.delta < 0)
           throw ApiError.known("ITEM_QUANTITY_INSUFFICIENT_AMOUNT", { item_id: item.id, customer_id: c.customerId, quantity: body.delta });
+        // A double holds integers exactly only up to 2^53 - 1: past it, +1 could move the balance
+        // by 2. Such a change is refused rather than stored inexactly.
+        if (!isExactQuantity(current + body.delta))
+          throw ApiError.text(
+            400,
+            `Changing the quantity of item "${item.id}" by ${body.delta} would make it ${current + body.delta}, beyond the ±${MAX_QUANTITY} a quantity can hold exactly. Nothing was changed.`,
+          );
         await insertItemChange(tx, c, { itemId: item.id, delta: body.delta, expiresAt, description: body.description ?? null, createdAt: now });
         // The new value is known without another ledger pass: the change is not expiring yet, or
         // (a grant expiring at once) it counts as zero.
@@ -213,7 +221,7 @@ const updateQuantityRoute = defineRoute({
   },
 });
 
-// ---- products (B.8 - B.11) ----
+// ---- products ----
 
 const listProductsRoute = defineRoute({
   method: "GET",
@@ -249,6 +257,8 @@ const grantProductRoute = defineRoute({
       { productId: body.product_id, productInline: body.product_inline, isClient: false },
       { customerType: params.customer_type, customerId: params.customer_id },
     );
+    const inexact = inexactGrantProblem(chosen.product.includedItems, body.quantity ?? 1);
+    if (inexact !== null) throw ApiError.text(400, inexact);
     const c = customerRef(ctx, params.customer_type, params.customer_id);
     const now = await ctx.now();
     const result = await ctx.db.transaction(
@@ -385,7 +395,7 @@ const switchSubscriptionRoute = defineRoute({
   },
 });
 
-// ---- billing, invoices, payment methods (B.12 - B.15) ----
+// ---- billing, invoices, payment methods ----
 
 const billingRoute = defineRoute({
   method: "GET",
@@ -494,7 +504,7 @@ const setDefaultRoute = defineRoute({
   },
 });
 
-// ---- purchases (B.2 - B.5) ----
+// ---- purchases ----
 
 const createPurchaseUrlRoute = defineRoute({
   method: "POST",
@@ -550,7 +560,7 @@ const createPurchaseUrlRoute = defineRoute({
   },
 });
 
-/** The validate-code answer for a code (B.3), also used by the checkout page. */
+/** The validate-code answer for a code, also used by the checkout page. */
 export async function describePurchaseCode(
   ctx: RequestContext,
   code: PurchaseCodeRecord,
@@ -645,6 +655,8 @@ const testModePurchaseSessionRoute = defineRoute({
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
     if (!config.payments.testMode) throw ApiError.text(403, "Test mode is not enabled for this project");
+    const inexact = inexactGrantProblem(code.product.includedItems, body.quantity ?? 1);
+    if (inexact !== null) throw ApiError.text(400, inexact);
     const now = await ctx.nowFor(code.projectId);
     await ctx.db.transaction(
       (tx) =>

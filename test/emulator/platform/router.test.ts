@@ -35,7 +35,9 @@ const extraRoutes: Route[] = [
   }),
 ];
 
-const emulator = createProjectEmulator({ extraRoutes });
+// Unexpected errors are reported here (the emulator's log), never in the answer.
+const reported: { error: unknown; requestId: string; method: string; path: string }[] = [];
+const emulator = createProjectEmulator({ extraRoutes, onUnexpectedError: (error, request) => reported.push({ error, ...request }) });
 const { call, project } = createApi(emulator);
 afterAll(() => emulator.close());
 
@@ -89,12 +91,17 @@ describe("response headers and format", () => {
     expect(ok.headers.get("x-stack-actual-status")).toBeNull();
   });
 
-  test("5xx is never overridden and unexpected exceptions become 500 text with the request id", async () => {
-    const res = await call("GET", "/test/crash", { headers: { "x-stack-override-error-status": "true" } });
+  test("5xx is never overridden; unexpected exceptions become 500 text with only the request id, details go to the log", async () => {
+    const res = await call("GET", "/test/crash?q=1", { headers: { "x-stack-override-error-status": "true" } });
     expect(res.status).toBe(500);
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(res.text).toContain(`Request ID: ${res.headers.get("x-stack-request-id")}`);
-    expect(res.text).toContain("kaboom");
+    const requestId = res.headers.get("x-stack-request-id")!;
+    expect(res.text).toBe(`Something went wrong. Please make sure the data you entered is correct.\n\nRequest ID: ${requestId}`);
+    expect(res.text).not.toContain("kaboom");
+    expect(res.text).not.toMatch(/\bat .*:\d+:\d+/);
+    const logged = reported.find((r) => r.requestId === requestId)!;
+    expect(logged).toMatchObject({ method: "GET", path: "/api/v1/test/crash?q=1" });
+    expect((logged.error as Error).message).toBe("kaboom");
     // The emulator keeps serving.
     expect((await call("GET", "/projects/current")).status).toBe(200);
   });
@@ -133,8 +140,10 @@ describe("response headers and format", () => {
     expect(bad.json.details.message).toContain("params.n must match");
     const wrong = await call("GET", "/test/typed/13");
     expect(wrong.status).toBe(500);
-    expect(wrong.text).toContain("The answer of GET /test/typed/:n does not match its schema");
-    expect(wrong.text).toContain("answer.doubled must be a `number` type");
+    expect(wrong.text).not.toContain("answer.doubled");
+    const logged = (reported.find((r) => r.requestId === wrong.headers.get("x-stack-request-id"))!.error as Error).message;
+    expect(logged).toContain("The answer of GET /test/typed/:n does not match its schema");
+    expect(logged).toContain("answer.doubled must be a `number` type");
   });
 
   test("both version prefixes serve the same routes; params are decoded", async () => {

@@ -1,0 +1,159 @@
+/**
+ * `GET /payments/events/{customer_type}/{customer_id}`: the route of the live event stream. Each
+ * admitted stream subscribes to the emulator's {@link LiveStreamHub}, which feeds it.
+ */
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import * as z from "zod/mini";
+import { customerTypeSchema } from "../core/schemas/index.js";
+import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
+import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
+import { RETRY_AFTER_SECONDS, type LiveStreamHub, type Subscriber } from "./live-events.js";
+import { honoContextOf } from "./middleware/authenticate.js";
+import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
+
+const paramsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string() });
+const querySchema = z.strictObject({ last_event_id: z.optional(z.string().check(z.regex(/^\d{1,15}$/))) });
+
+function resumeId(ctx: RequestContext, queryValue: string | undefined): number | null {
+  const header = ctx.header("last-event-id");
+  const raw = header ?? queryValue;
+  if (raw === undefined || raw === null || raw === "") return null;
+  if (!/^\d{1,15}$/.test(raw)) throw ApiError.text(400, "Last-Event-ID must be a non-negative integer event id.");
+  return Number(raw);
+}
+
+/** Who a stream counts against: the signed-in user for clients, the project's key otherwise. */
+function callerOf(ctx: RequestContext): string {
+  if (ctx.accessType === "client") return JSON.stringify([ctx.projectId, "user", ctx.user?.id ?? null]);
+  return JSON.stringify([ctx.projectId, ctx.accessType]);
+}
+
+/**
+ * Whether a client's caller may still read the customer: the user exists, the session the
+ * stream was opened with is not signed out, revoked or expired, and the item access rules still pass
+ * (team admin). The access token's own expiry is not checked: the session it belongs to is.
+ */
+async function clientStillHasAccess(ctx: RequestContext, c: CustomerRef): Promise<boolean> {
+  const user = ctx.user;
+  if (!user) return false;
+  const rows = await ctx.db.query(
+    `SELECT 1 FROM users u JOIN refresh_tokens r ON r.project_id = u.project_id AND r.user_id = u.id
+     WHERE u.project_id = $1 AND u.id = $2 AND r.id = $3 AND r.expires_at_millis > $4`,
+    [c.projectId, user.id, user.refreshTokenId, await ctx.now()],
+  );
+  if (rows.length === 0) return false;
+  try {
+    await ensureClientCanAccessCustomer(ctx, c.customerType, c.customerId, "");
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError) return false;
+    throw error;
+  }
+}
+
+/** Serves one admitted stream until it ends (client gone, access lost, emulator closing). */
+function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStreamHub, c: CustomerRef, lastId: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const request = ctx.request;
+    let ended = false;
+    let unsubscribe: (() => void) | undefined;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe?.();
+      request.signal.removeEventListener("abort", onAbort);
+      resolve();
+    };
+    // Over HTTP the request's signal aborts when the client leaves; in process the reader cancels.
+    const onAbort = () => {
+      stream.abort();
+      finish();
+    };
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    stream.onAbort(finish);
+    const write = async (text: string) => {
+      if (ended || stream.aborted || stream.closed) return;
+      await stream.write(text);
+    };
+    const isClient = ctx.accessType === "client";
+    const subscriber: Subscriber = {
+      customer: c,
+      isClient,
+      lastId,
+      busy: false,
+      busySince: 0,
+      lastSent: Date.now(),
+      lastAccessCheck: Date.now(),
+      hasAccess: () => (isClient ? clientStillHasAccess(ctx, c) : Promise.resolve(true)),
+      write,
+      end(reason) {
+        if (ended) return;
+        void write(`: closed: ${reason}\n\n`).finally(() => {
+          void stream.close();
+          finish();
+        });
+      },
+      abort() {
+        stream.abort();
+        finish();
+      },
+    };
+    void write("retry: 1000\n: connected\n\n").then(() => {
+      if (!ended) unsubscribe = hub.subscribe(subscriber);
+    });
+  });
+}
+
+/** The hub of the app serving this request. */
+function hubOf(ctx: RequestContext): LiveStreamHub {
+  return honoContextOf(ctx).var.services.liveStreams;
+}
+
+/**
+ * `GET /payments/events/{customer_type}/{customer_id}`: `text/event-stream` of
+ * `{kind: "item", item_id, item}` and `{kind: "products", products}` events (`liveEventSchema`),
+ * with the same access rules as reading items. Without `Last-Event-ID` it starts from now. A
+ * caller over its stream cap (or an emulator at its total cap) gets 429 with `Retry-After`.
+ */
+export const liveEventRoutes: Route[] = [
+  defineRoute({
+    method: "GET",
+    path: "/payments/events/:customer_type/:customer_id",
+    access: "client",
+    params: paramsSchema,
+    query: querySchema,
+    async handler(ctx, { params, query }) {
+      await ensureClientCanAccessCustomer(ctx, params.customer_type, params.customer_id, "Clients can only access their own user or team items.");
+      await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
+      const c: CustomerRef = { projectId: ctx.projectId!, customerType: params.customer_type, customerId: params.customer_id };
+      const lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
+      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
+      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
+      const hub = hubOf(ctx);
+      const admitted = hub.admit(callerOf(ctx));
+      if ("refusal" in admitted) {
+        const refused = textResponse(429, admitted.refusal);
+        refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+        return refused;
+      }
+      let response: Response;
+      try {
+        response = streamSSE(honoContextOf(ctx), async (stream) => {
+          try {
+            await serveStream(ctx, stream, hub, c, lastId);
+          } finally {
+            admitted.release();
+          }
+        });
+      } catch (error) {
+        admitted.release();
+        throw error;
+      }
+      response.headers.set("content-type", "text/event-stream; charset=utf-8");
+      response.headers.set("cache-control", "no-store, max-age=0");
+      response.headers.set("x-accel-buffering", "no");
+      response.headers.delete("transfer-encoding");
+      return response;
+    },
+  }),
+];
