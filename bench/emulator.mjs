@@ -69,7 +69,10 @@ export { defaultSnapshotCacheDir, findSnapshot, snapshotKey, PGLITE_SETTINGS } f
 export { findPostgresBinaries, startTestPostgres } from ${src("test/emulator/pg/postgres-server.ts")};
 `,
 );
-const cliFile = await bundle("cli", `import ${src("src/cli.ts")};\n`);
+// The CLI is bundled from its own file: imported for its side effects from an entry, esbuild
+// would drop it (package.json declares the package free of side effects).
+const cliFile = join(CACHE, `cli-${process.pid}.mjs`);
+await build({ entryPoints: [join(ROOT, "src/cli.ts")], outfile: cliFile, bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "silent" });
 const m = await import(pathToFileURL(modulesFile).href);
 const cleanup = () => {
   rmSync(modulesFile, { force: true });
@@ -213,6 +216,29 @@ function recordingDb(inner) {
           state.depth--;
         }
       }, options);
+    },
+    // The read cache stays on, so the recording holds only what a warm request really runs.
+    cachedRead(key, tables, load) {
+      return typeof inner.cachedRead === "function" ? inner.cachedRead(key, tables, load) : load();
+    },
+    deferredTransaction(onBegin) {
+      const scope = inner.deferredTransaction(onBegin);
+      return {
+        get begun() {
+          return scope.begun;
+        },
+        async run(fn) {
+          state.depth++;
+          try {
+            return await scope.run(fn);
+          } finally {
+            state.depth--;
+          }
+        },
+        begin: () => scope.begin(),
+        commit: () => scope.commit(),
+        rollback: () => scope.rollback(),
+      };
     },
     close: () => inner.close(),
   };
