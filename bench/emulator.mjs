@@ -141,11 +141,12 @@ await new Promise(() => {});
   const cli = (env) => spawnUntil([cliFile, "emulator", "--memory", "--port", "0", "--config", configFile], { STACK_PAYMENTS_CACHE_DIR: cacheDir, ...env }, /^\s+Base URL:\s+(\S+)/);
   const runs = { bare: [], warm: [] };
   const memory = {};
+  let coldMs = Number.NaN;
   try {
     console.log(`start: load average ${load()}`);
     // Cold: the first start with an empty cache makes the prepared copy.
     const cold = await cli({});
-    const coldMs = cold.ms;
+    coldMs = cold.ms;
     await stop(cold.child);
     for (let i = 0; i < 3; i++) {
       const b = await spawnUntil([bare], {}, /^ready$/);
