@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import type { SqlExecutor } from "./db.js";
 import { ApiError, defineRoute, type Route } from "./http.js";
+import { readThrough } from "./read-cache.js";
 
 /**
  * Current emulator time in ms since the epoch: `realNow()` plus the project's stored offset.
@@ -13,8 +14,12 @@ import { ApiError, defineRoute, type Route } from "./http.js";
  * const now = await emulatorNow(db, projectId);
  */
 export async function emulatorNow(db: SqlExecutor, projectId: string, realNow: () => number = Date.now): Promise<number> {
-  const rows = await db.query<{ offset_millis: number }>("SELECT offset_millis FROM emulator_clock WHERE project_id = $1", [projectId]);
-  return realNow() + Number(rows[0]?.offset_millis ?? 0);
+  // Every request reads its project's clock; it changes only when advanced.
+  const offset = await readThrough(db, `clock\u0000${projectId}`, ["emulator_clock"], async () => {
+    const rows = await db.query<{ offset_millis: number }>("SELECT offset_millis FROM emulator_clock WHERE project_id = $1", [projectId]);
+    return Number(rows[0]?.offset_millis ?? 0);
+  });
+  return realNow() + offset;
 }
 
 /** Moves the project's clock forward by `millis` (atomic, so concurrent advances add up). */

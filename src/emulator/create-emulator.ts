@@ -21,6 +21,7 @@ import { providerMigrations } from "./migrations/provider.js";
 import { checkoutPageRoutes, paymentsRoutes } from "./payments/routes.js";
 import { createPgliteDb } from "./pglite-db.js";
 import { createPostgresDb } from "./postgres-db.js";
+import { changeNotificationMigrations, readThrough, type CachingExecutor, type ChangeNotifiedTable } from "./read-cache.js";
 import type { UnexpectedErrorRequest } from "./middleware/emulator-env.js";
 import { migrateLegacyPaymentsConfig, paymentsConfigProblems, prototypeKeyIn } from "./project-config.js";
 import { ensureBuiltInProject, ensureInternalProject, provisionProject } from "./projects/provision-project.js";
@@ -126,6 +127,9 @@ const healthRoute = defineRoute({
   },
 });
 
+/** Every migration of the emulator's schema, in order. */
+export const EMULATOR_MIGRATIONS = [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...changeNotificationMigrations, ...providerMigrations, ...dashboardMigrations];
+
 function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";
 }
@@ -136,7 +140,8 @@ async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: 
   const envUrl = storage === undefined ? process.env.DATABASE_URL : undefined;
   if (envUrl) return { db: await createPostgresDb(envUrl), owned: true };
   const dataDir = storage && "dataDir" in storage ? storage.dataDir : undefined;
-  return { db: await createPgliteDb(dataDir === undefined ? {} : { dataDir }), owned: true };
+  // Given the migrations, a new PGlite database starts from a prepared copy (no initdb, no migrations).
+  return { db: await createPgliteDb({ ...(dataDir === undefined ? {} : { dataDir }), migrations: EMULATOR_MIGRATIONS }), owned: true };
 }
 
 /**
@@ -188,7 +193,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     if (options.publicUrl !== undefined) publicUrl = normalizePublicUrl(options.publicUrl);
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, [...platformMigrations, ...paymentsMigrations, ...adminMigrations, ...providerMigrations, ...dashboardMigrations]);
+    await migrate(opened.db, EMULATOR_MIGRATIONS);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
@@ -204,7 +209,7 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     await ready;
     return opened!.db;
   };
-  const db: Db = {
+  const db: Db & CachingExecutor = {
     get kind() {
       return opened?.db.kind ?? (options.storage && isDb(options.storage) ? options.storage.kind : "pglite");
     },
@@ -213,6 +218,10 @@ export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions) {
       return (await lazy()).transaction(fn, opts);
+    },
+    // Emulators sharing this storage share its read cache.
+    async cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>) {
+      return readThrough(await lazy(), key, tables, load);
     },
     deferredTransaction(onBegin?: (tx: SqlExecutor) => Promise<void>) {
       if (!opened) throw new Error("The emulator's storage is not open yet: await emulator.ready first.");

@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { paymentsConfigSchema, type PaymentsConfig } from "../core/schemas/index.js";
 import type { SqlExecutor } from "./db.js";
+import { readThrough } from "./read-cache.js";
 import { schemaProblems } from "./validate.js";
 
 /** The override levels the config routes write, in rendering order. */
@@ -340,9 +341,10 @@ export async function setConfigOverride(db: SqlExecutor, projectId: string, leve
  * const { payments } = await getProjectConfig(ctx.db, ctx.projectId!);
  */
 export async function getProjectConfig(db: SqlExecutor, projectId: string): Promise<ProjectConfig> {
-  const rows = await db.query<{ level: StoredLevel; override: Record<string, unknown> }>(
-    "SELECT level, override FROM emulator_config_overrides WHERE project_id = $1",
-    [projectId],
+  // Read by nearly every request, changed by config routes only; the rows are never mutated
+  // (rendering copies what it takes from them).
+  const rows = await readThrough(db, `config\u0000${projectId}`, ["emulator_config_overrides"], () =>
+    db.query<{ level: StoredLevel; override: Record<string, unknown> }>("SELECT level, override FROM emulator_config_overrides WHERE project_id = $1", [projectId]),
   );
   const levels: Partial<Record<StoredLevel, Record<string, unknown>>> = {};
   for (const row of rows) levels[row.level] = row.override;

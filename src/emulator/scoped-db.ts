@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Db, DeferredTransaction, SqlExecutor, TransactionOptions } from "./db.js";
 import { isStorageUnavailable, withTransactionRetries } from "./db-retry.js";
+import type { CachingExecutor, ChangeNotifiedTable } from "./read-cache.js";
 
 /** A connection held by one transaction. */
 export interface TransactionConnection extends SqlExecutor {
@@ -22,6 +23,12 @@ export interface SqlDriver {
   /** A connection for one transaction, exclusively, until released. */
   connect(): Promise<TransactionConnection>;
   close(): Promise<void>;
+  /**
+   * A read cache, for adapters that keep one (see `read-cache.ts`): `load()` or its cached value.
+   * `within` is the connection of the caller's transaction, so the cache can tell whether that
+   * transaction may see something the cache does not (its own uncommitted changes).
+   */
+  cachedRead?<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>, within: TransactionConnection | undefined): Promise<T>;
 }
 
 /** One transaction, begun on first use. */
@@ -36,13 +43,17 @@ class TransactionScope implements DeferredTransaction {
   #broken = false;
   #savepoints = 0;
   /** The executor handed to callers: every statement waits for the transaction to have begun. */
-  readonly executor: SqlExecutor = { query: async (text, params) => this.#run(await this.#connection(), text, params) };
+  readonly executor: SqlExecutor & Partial<CachingExecutor>;
 
   constructor(driver: SqlDriver, current: AsyncLocalStorage<TransactionScope>, beginStatement: string, onBegin?: (tx: SqlExecutor) => Promise<void>) {
     this.#driver = driver;
     this.#current = current;
     this.#beginStatement = beginStatement;
     this.#onBegin = onBegin;
+    const query: SqlExecutor["query"] = async (text, params) => this.#run(await this.#connection(), text, params);
+    this.executor = driver.cachedRead
+      ? { query, cachedRead: async (key, tables, load) => driver.cachedRead!(key, tables, load, await this.#connection()) }
+      : { query };
   }
 
   /**
@@ -199,6 +210,13 @@ export function createScopedDb(driver: SqlDriver): Db {
       const scope = active();
       return scope ? scope.executor.query<T>(text, params) : driver.query<T>(text, params);
     },
+    // Only where the adapter keeps a read cache: `readThrough` tells by this method's presence.
+    ...(driver.cachedRead && {
+      cachedRead<T>(key: string, tables: readonly ChangeNotifiedTable[], load: () => Promise<T>): Promise<T> {
+        const scope = active();
+        return scope ? scope.executor.cachedRead!(key, tables, load) : driver.cachedRead!(key, tables, load, undefined);
+      },
+    }),
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
       const outer = active();
       if (outer) return outer.savepoint(fn);

@@ -12,7 +12,8 @@ import { emulatorNow } from "../clock.js";
 import type { Db } from "../db.js";
 import { ApiError, type AccessType, type RequestContext, type RequestUser, type RouteAccess } from "../http.js";
 import { getProjectConfig } from "../project-config.js";
-import { findProject, INTERNAL_PROJECT_ID, isValidProjectKey, listManagedProjectIds, type ProjectRecord } from "../projects/store.js";
+import { findProject, INTERNAL_PROJECT_ID, listManagedProjectIds, projectKeyValidUntil, type KeyKind, type ProjectRecord } from "../projects/store.js";
+import { readThrough } from "../read-cache.js";
 import type { EmulatorEnv, HeaderReader, ProjectAuth } from "./emulator-env.js";
 
 /** What the official SDK sends as publishable key when it has none. */
@@ -32,12 +33,32 @@ export function honoContextOf(ctx: RequestContext): Context<EmulatorEnv> {
 }
 
 /**
+ * The project with this id, through the storage's read cache: every authenticated request looks
+ * its project up, and projects change rarely. The record is shared, so it is frozen.
+ */
+function lookupProject(db: Db, projectId: string): Promise<ProjectRecord | null> {
+  return readThrough(db, `project\u0000${projectId}`, ["emulator_projects"], async () => {
+    const project = await findProject(db, projectId);
+    if (project?.stripeAccount) Object.freeze(project.stripeAccount);
+    return project && Object.freeze(project);
+  });
+}
+
+/** Whether `key` is a valid key of `kind` for the project at `now`, through the read cache (cached: until when it is valid). */
+async function isValidKey(db: Db, projectId: string, kind: KeyKind, key: string, now: number): Promise<boolean> {
+  const until = await readThrough(db, `key\u0000${projectId}\u0000${kind}\u0000${key}`, ["emulator_api_key_sets"], () =>
+    projectKeyValidUntil(db, projectId, kind, key),
+  );
+  return until !== null && until > now;
+}
+
+/**
  * Checks an admin access token: a token of a user of the internal project who manages (through
  * the project's owner team) the requested project. Replaces the key check, as hosted.
  */
 async function checkAdminAccessToken(db: Db, project: ProjectRecord, token: string, realNow: () => number): Promise<void> {
   const claimed = claimedTokenProject(token);
-  if (claimed === null || (await findProject(db, claimed)) === null) throw ApiError.known("UNPARSABLE_ADMIN_ACCESS_TOKEN");
+  if (claimed === null || (await lookupProject(db, claimed)) === null) throw ApiError.known("UNPARSABLE_ADMIN_ACCESS_TOKEN");
   let payload: AccessTokenPayload;
   try {
     payload = await verifyAccessToken(db, claimed, token, await emulatorNow(db, claimed, realNow));
@@ -61,7 +82,7 @@ async function checkProjectKey(db: Db, project: ProjectRecord, accessType: Acces
   if (accessType === "client") {
     const key = header("x-stack-publishable-client-key") || null;
     if (key !== null && key !== PUBLIC_CLIENT_SENTINEL) {
-      if (!(await isValidProjectKey(db, projectId, "publishable_client_key", key, now))) throw ApiError.known("INVALID_PUBLISHABLE_CLIENT_KEY", { project_id: projectId });
+      if (!(await isValidKey(db, projectId, "publishable_client_key", key, now))) throw ApiError.known("INVALID_PUBLISHABLE_CLIENT_KEY", { project_id: projectId });
       return;
     }
     const config = await getProjectConfig(db, projectId);
@@ -69,11 +90,11 @@ async function checkProjectKey(db: Db, project: ProjectRecord, accessType: Acces
   } else if (accessType === "server") {
     const key = header("x-stack-secret-server-key") || null;
     if (key === null) throw ApiError.known("SERVER_AUTHENTICATION_REQUIRED");
-    if (!(await isValidProjectKey(db, projectId, "secret_server_key", key, now))) throw ApiError.known("INVALID_SECRET_SERVER_KEY", { project_id: projectId });
+    if (!(await isValidKey(db, projectId, "secret_server_key", key, now))) throw ApiError.known("INVALID_SECRET_SERVER_KEY", { project_id: projectId });
   } else {
     const key = header("x-stack-super-secret-admin-key") || null;
     if (key === null) throw ApiError.known("ADMIN_AUTHENTICATION_REQUIRED");
-    if (!(await isValidProjectKey(db, projectId, "super_secret_admin_key", key, now)))
+    if (!(await isValidKey(db, projectId, "super_secret_admin_key", key, now)))
       throw ApiError.known("INVALID_SUPER_SECRET_ADMIN_KEY", { project_id: projectId });
   }
 }
@@ -92,7 +113,7 @@ export async function authenticateRequest(db: Db, header: HeaderReader, realNow:
   const accessType: AccessType = accessTypeHeader;
   const projectId = header("x-stack-project-id");
   if (!projectId) throw ApiError.known("ACCESS_TYPE_WITHOUT_PROJECT_ID", { request_type: accessType });
-  const project = await findProject(db, projectId);
+  const project = await lookupProject(db, projectId);
   if (!project) throw ApiError.known("CURRENT_PROJECT_NOT_FOUND", { project_id: projectId });
   // Emulated projects have only the default branch.
   const branchId = header("x-stack-branch-id") || "main";

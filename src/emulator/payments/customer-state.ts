@@ -7,12 +7,13 @@ import type { SqlExecutor } from "../db.js";
 import { ApiError } from "../http.js";
 import { computeItemQuantity, computeOwnedProducts, currentPeriod, INLINE_PRODUCT_KEY, isPurchaseActive } from "../ledger.js";
 import { findConfigProduct, hasRecurringPrice, productOutput, type ResolvedItem } from "./products.js";
-import { loadItemChanges, loadPurchases, summarizeItemChanges, type CustomerRef, type PurchaseRecord } from "./store.js";
+import { loadItemChanges, loadPurchases, summarizeCustomerItem, type CustomerRef, type PurchaseRecord } from "./store.js";
 
 /**
  * An item's quantity for a customer as of `now` (raised to the newest record's time, see
  * below), and that effective time. Replays the ledger only when expiring grants or purchases
- * are involved; otherwise the quantity is the sum of the changes.
+ * including the item are involved; otherwise the quantity is the sum of the changes, read in
+ * one statement.
  */
 export async function computeCustomerItem(
   db: SqlExecutor,
@@ -20,14 +21,12 @@ export async function computeCustomerItem(
   itemId: string,
   now: number,
 ): Promise<{ quantity: number; at: number }> {
-  const [summary, purchases] = await Promise.all([summarizeItemChanges(db, c, itemId), loadPurchases(db, c)]);
+  const summary = await summarizeCustomerItem(db, c, itemId);
   // "now" is never earlier than the newest record: a write by another request or process, with
   // its own clock reading, must count, and the ledger only counts records up to the time asked.
-  let at = Math.max(now, summary.latest);
-  for (const p of purchases) at = Math.max(at, p.createdAt);
-  const fromPurchases = purchases.some((p) => Object.hasOwn(p.includedItems, itemId));
-  if (summary.expiring === 0 && !fromPurchases) return { quantity: summary.total, at };
-  const changes = await loadItemChanges(db, c, itemId);
+  const at = Math.max(now, summary.latest, summary.latestPurchase);
+  if (summary.expiring === 0 && summary.includingPurchases === 0) return { quantity: summary.total, at };
+  const [changes, purchases] = await Promise.all([loadItemChanges(db, c, itemId), loadPurchases(db, c)]);
   return { quantity: computeItemQuantity(itemId, changes, purchases, at), at };
 }
 

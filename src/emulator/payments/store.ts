@@ -91,6 +91,41 @@ export async function summarizeItemChanges(
   return { total: Number(r?.total ?? 0), expiring: Number(r?.expiring ?? 0), latest: Number(r?.latest ?? 0) };
 }
 
+/**
+ * What an item's quantity needs to know before any replay, in one statement: the aggregates of
+ * its manual changes (see {@link summarizeItemChanges}) and, of the customer's purchases, the
+ * newest creation time and how many include the item. Without expiring grants and without
+ * including purchases the quantity is the changes' sum, so the common read costs this statement only.
+ */
+export async function summarizeCustomerItem(
+  db: SqlExecutor,
+  c: CustomerRef,
+  itemId: string,
+): Promise<{ total: number; expiring: number; latest: number; latestPurchase: number; includingPurchases: number }> {
+  const rows = await db.query<{
+    total: number | null;
+    expiring: number;
+    latest: number | null;
+    latest_purchase: number | null;
+    including_purchases: number;
+  }>(
+    `SELECT changes.total, changes.expiring, changes.latest, purchases.latest AS latest_purchase, purchases.including AS including_purchases
+     FROM (SELECT sum(delta) AS total, count(*) FILTER (WHERE expires_at IS NOT NULL AND delta > 0)::int AS expiring, max(created_at) AS latest
+           FROM payments_item_changes WHERE ${customerWhere} AND item_id = $4) changes,
+          (SELECT max(created_at) AS latest, count(*) FILTER (WHERE (product -> 'includedItems' -> $4::text) IS NOT NULL)::int AS including
+           FROM payments_purchases WHERE ${customerWhere}) purchases`,
+    [...customerParams(c), itemId],
+  );
+  const r = rows[0];
+  return {
+    total: Number(r?.total ?? 0),
+    expiring: Number(r?.expiring ?? 0),
+    latest: Number(r?.latest ?? 0),
+    latestPurchase: Number(r?.latest_purchase ?? 0),
+    includingPurchases: Number(r?.including_purchases ?? 0),
+  };
+}
+
 /** Appends a manual quantity change. */
 export async function insertItemChange(
   tx: SqlExecutor,

@@ -282,6 +282,20 @@ export async function isValidProjectKey(db: SqlExecutor, projectId: string, kind
   return rows.length > 0;
 }
 
+/**
+ * Until when `value` stays a valid key of `kind` for the project: the latest expiry among its
+ * unrevoked key sets holding it, or null when none does (so `isValidProjectKey` at `now` is
+ * `validUntil > now`). Unlike that check it does not depend on the time, so it can be cached.
+ */
+export async function projectKeyValidUntil(db: SqlExecutor, projectId: string, kind: KeyKind, value: string): Promise<number | null> {
+  const rows = await db.query<{ until: number | null }>(
+    `SELECT max(expires_at_millis) AS until FROM emulator_api_key_sets WHERE project_id = $1 AND ${kind} = $2 AND manually_revoked_at_millis IS NULL`,
+    [projectId, value],
+  );
+  const until = rows[0]?.until;
+  return until === null || until === undefined ? null : Number(until);
+}
+
 const KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
 /** A key in the hosted format: a prefix and 45 random lowercase base32 characters (224 bits). */

@@ -1,10 +1,15 @@
 /**
- * Starts a throwaway PostgreSQL server for tests and benchmarks: initdb + pg_ctl on a temp
- * directory and a free port, run as the `postgres` user when we are root (the server refuses
- * root). `findPostgresBinaries()` answers null when no PostgreSQL is installed.
+ * Starts a throwaway PostgreSQL server for tests and benchmarks: a fresh data directory on a temp
+ * folder and a free port, run as the `postgres` user when we are root (the server refuses root).
+ * `findPostgresBinaries()` answers null when no PostgreSQL is installed.
+ *
+ * initdb gives the same files every time and takes seconds, so it runs once per machine (per
+ * PostgreSQL installation) into a template folder; each server starts on a copy of it.
+ * `STACK_PAYMENTS_TEST_PG_TEMPLATE=off` runs initdb for every server instead.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +42,40 @@ function postgresUid(): { uid: number; gid: number } | null {
   const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
   const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
   return { uid, gid };
+}
+
+const INITDB_ARGS = ["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"];
+
+type Run = (cmd: string, args: string[]) => void;
+
+/**
+ * The template data directory for `bin` (made now if missing), or null when templates are off.
+ * Only a template owned by the server's user and writable by no one else is used.
+ */
+function initdbTemplate(bin: string, owner: { uid: number; gid: number } | null, run: Run): string | null {
+  if (process.env.STACK_PAYMENTS_TEST_PG_TEMPLATE === "off") return null;
+  const key = createHash("sha256").update(JSON.stringify([bin, INITDB_ARGS])).digest("hex").slice(0, 16);
+  const home = join(tmpdir(), `stack-payments-pg-template-${key}`);
+  const data = join(home, "data");
+  const uid = owner?.uid ?? process.getuid?.();
+  const trusted = (path: string) => {
+    const stat = lstatSync(path);
+    return stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+  };
+  if (existsSync(join(data, "PG_VERSION"))) return trusted(home) && trusted(data) ? data : null;
+  // Made aside and renamed into place, so a concurrent test never copies half a template.
+  const scratch = mkdtempSync(join(tmpdir(), "stack-payments-pg-template-new-"));
+  chmodSync(scratch, 0o700);
+  if (owner) chownSync(scratch, owner.uid, owner.gid);
+  try {
+    run("initdb", ["-D", join(scratch, "data"), ...INITDB_ARGS]);
+    renameSync(scratch, home);
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    // Another process won the race: its template is as good.
+    if (!existsSync(join(data, "PG_VERSION"))) throw error;
+  }
+  return data;
 }
 
 function runAsync(owner: { uid: number; gid: number } | null, file: string, args: string[]): Promise<void> {
@@ -75,11 +114,12 @@ export async function startTestPostgres(bin: string, options: TestPostgresOption
   const owner = postgresUid();
   chmodSync(dir, 0o700);
   if (owner) chownSync(dir, owner.uid, owner.gid);
-  const run = (cmd: string, args: string[]) =>
-    owner
-      ? execFileSync("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], { stdio: "pipe" })
-      : execFileSync(join(bin, cmd), args, { stdio: "pipe" });
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+  const exec = (file: string, args: string[]) =>
+    owner ? execFileSync("runuser", ["-u", "postgres", "--", file, ...args], { stdio: "pipe" }) : execFileSync(file, args, { stdio: "pipe" });
+  const run: Run = (cmd, args) => void exec(join(bin, cmd), args);
+  const template = initdbTemplate(bin, owner, run);
+  if (template) exec("cp", ["-a", template, data]);
+  else run("initdb", ["-D", data, ...INITDB_ARGS]);
   const port = await freePort();
   run("pg_ctl", [
     "-D",
