@@ -161,8 +161,29 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
     if (unstorable !== null) return errorResponse(ApiError.schema(c.req.method, url.pathname, [unstorable]));
     // Details (stack traces, SQL) go to the emulator's log only: the caller gets the request id
     // to find them there, as from the hosted API.
-    services.reportError(error, { requestId: c.var.requestId, method: c.req.method, path: url.pathname + url.search });
+    services.reportError(error, { requestId: c.var.requestId, method: c.req.method, path: url.pathname + redactedSearch(url.search) });
     return textResponse(500, `Something went wrong. Please make sure the data you entered is correct.\n\nRequest ID: ${c.var.requestId}`);
   });
   return app;
+}
+
+// Query parameters that carry a bearer secret (a checkout's client secret, a purchase code, a token
+// or key): whoever reads the emulator's log must not be able to pay, check out or sign in with them.
+const SECRET_PARAM = /secret|token|password|(?:^|_)key$|code$/i;
+
+/** A query string with the values of its secret-bearing parameters replaced, the rest as sent. */
+function redactedSearch(search: string): string {
+  if (search.length <= 1) return search;
+  const parts = search.slice(1).split("&").map((part) => {
+    const eq = part.indexOf("=");
+    const rawName = eq === -1 ? part : part.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, " "));
+    } catch {
+      // A malformed escape: matched as sent.
+    }
+    return eq !== -1 && SECRET_PARAM.test(name) ? `${rawName}=[redacted]` : part;
+  });
+  return `?${parts.join("&")}`;
 }

@@ -22,8 +22,8 @@ function resumeId(ctx: RequestContext, queryValue: string | undefined): number |
   return Number(raw);
 }
 
-/** Who a stream counts against: the signed-in user for clients, the project's key otherwise. */
-function callerOf(ctx: RequestContext): string {
+/** Who a stream counts against (its cap): the signed-in user for clients, the project's key otherwise. */
+export function callerOf(ctx: RequestContext): string {
   if (ctx.accessType === "client") return JSON.stringify([ctx.projectId, "user", ctx.user?.id ?? null]);
   return JSON.stringify([ctx.projectId, ctx.accessType]);
 }

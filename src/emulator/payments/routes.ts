@@ -493,9 +493,10 @@ const setDefaultRoute = defineRoute({
     await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
     const si = await findSetupIntent(ctx.db, ctx.projectId!, body.setup_intent_id);
     if (!si) throw ApiError.text(400, `No such setupintent: '${body.setup_intent_id}'`);
-    const now = await ctx.now();
-    const customer = await ensureProviderCustomer(ctx.db, ctx.projectId!, params.customer_type, params.customer_id, now);
-    if (si.providerCustomerId !== customer.id) throw ApiError.text(403, "Setup intent does not belong to this customer.");
+    // Found, not created: a customer that owns the setup intent has one already, and a refused
+    // call must not give the caller a provider customer (billing's `has_customer`).
+    const customer = await findProviderCustomer(ctx.db, ctx.projectId!, params.customer_type, params.customer_id);
+    if (!customer || si.providerCustomerId !== customer.id) throw ApiError.text(403, "Setup intent does not belong to this customer.");
     if (si.status !== "succeeded") throw ApiError.text(400, "Setup intent has not succeeded.");
     const card = await getPaymentMethod(ctx.db, si.paymentMethodId);
     if (!card) throw ApiError.text(500, "Setup intent missing payment method.");

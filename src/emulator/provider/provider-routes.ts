@@ -25,7 +25,9 @@ import {
   simulatePurchaseResponseSchema,
 } from "../../core/schemas/index.js";
 import { ensureCustomerExists } from "../customer-access.js";
-import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
+import { answer, ApiError, defineRoute, textResponse, type RequestContext, type Route } from "../http.js";
+import { callerOf } from "../live-event-routes.js";
+import { RETRY_AFTER_SECONDS } from "../live-events.js";
 import { honoContextOf } from "../middleware/authenticate.js";
 import { resolveRequestedProduct } from "../payments/purchase.js";
 import { getProjectConfig } from "../project-config.js";
@@ -214,26 +216,46 @@ export const providerRoutes: Route[] = [
     access: "admin",
     async handler(ctx) {
       const projectId = ctx.projectId!;
-      const latest = await listOutbox(ctx.db, projectId, { limit: 1 });
-      let lastSeq = latest[0]?.seq ?? 0;
-      const response = streamSSE(honoContextOf(ctx), async (stream) => {
-        const onAbort = () => stream.abort();
-        ctx.request.signal.addEventListener("abort", onAbort, { once: true });
-        stream.onAbort(() => ctx.request.signal.removeEventListener("abort", onAbort));
-        await stream.write("retry: 1000\n: connected\n\n");
-        while (!stream.aborted && !stream.closed) {
+      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it, and
+      // its polling loop would run on.
+      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
+      // Each stream polls the database, so it counts against the same caps as the event streams.
+      const admitted = honoContextOf(ctx).var.services.liveStreams.admit(callerOf(ctx));
+      if ("refusal" in admitted) {
+        const refused = textResponse(429, admitted.refusal);
+        refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+        return refused;
+      }
+      let response: Response;
+      try {
+        const latest = await listOutbox(ctx.db, projectId, { limit: 1 });
+        let lastSeq = latest[0]?.seq ?? 0;
+        response = streamSSE(honoContextOf(ctx), async (stream) => {
           try {
-            const emails = await listOutbox(ctx.db, projectId, { afterSeq: lastSeq, limit: 100 });
-            for (const { seq, ...email } of emails) {
-              await stream.writeSSE({ id: String(seq), event: "email", data: JSON.stringify(email) });
-              lastSeq = seq;
+            const onAbort = () => stream.abort();
+            ctx.request.signal.addEventListener("abort", onAbort, { once: true });
+            stream.onAbort(() => ctx.request.signal.removeEventListener("abort", onAbort));
+            await stream.write("retry: 1000\n: connected\n\n");
+            while (!stream.aborted && !stream.closed) {
+              try {
+                const emails = await listOutbox(ctx.db, projectId, { afterSeq: lastSeq, limit: 100 });
+                for (const { seq, ...email } of emails) {
+                  await stream.writeSSE({ id: String(seq), event: "email", data: JSON.stringify(email) });
+                  lastSeq = seq;
+                }
+              } catch {
+                return;
+              }
+              await stream.sleep(250);
             }
-          } catch {
-            return;
+          } finally {
+            admitted.release();
           }
-          await stream.sleep(250);
-        }
-      });
+        });
+      } catch (error) {
+        admitted.release();
+        throw error;
+      }
       response.headers.set("content-type", "text/event-stream; charset=utf-8");
       response.headers.set("cache-control", "no-store, max-age=0");
       response.headers.delete("transfer-encoding");

@@ -15,7 +15,8 @@
  * Rules (checked in this order, each answered with the hosted API's error, nothing changed):
  * unknown purchase; test-mode purchase (not refundable); a purchase no card paid for; already
  * refunded (per payment); entry indexes, quantities and amounts (the contract's `SCHEMA_ERROR`
- * messages); a price without a USD amount. A retry of a refund that went through is "already
+ * messages; a total of $0 is refused, as it would use up the payment's one refund); a price
+ * without a USD amount. A retry of a refund that went through is "already
  * refunded": nothing is refunded twice.
  */
 import type { CustomerType, TransactionEntry } from "../../core/schemas/index.js";
@@ -165,6 +166,9 @@ export const refundRoute: Route = defineRoute({
         // An amount too large to count in cents exceeds any charge.
         amountCents = amounts.reduce<number>((sum, a) => (a === null ? Number.POSITIVE_INFINITY : sum + a), 0);
         if (amountCents < 0) throw schemaError("Refund amount cannot be negative.");
+        // A payment is refunded once: a $0 refund, recorded, would refuse every real one after it
+        // (the provider refuses a refund of nothing too).
+        if (amountCents === 0) throw schemaError("Refund amount must be greater than zero: a refund of $0 would use up the payment's one refund.");
         if (amountCents > paidCents) throw schemaError("Refund amount cannot exceed the charged amount.");
 
         await insertRefund(tx, projectId, payment.paymentIntentId, amountCents, now);

@@ -133,8 +133,9 @@ describe("refunds, the contract's form", () => {
     expect((await refund({ type: "one-time-purchase", id, refund_entries: [] }, "server")).json.code).toBe("INSUFFICIENT_ACCESS_TYPE");
     expect((await products(h, customer)).ids).toEqual([["credit_pack", 2]]);
     expect(await transactions(h, customer, "refund")).toEqual([]);
-    // A zero amount is allowed.
-    expect((await refund({ type: "one-time-purchase", id, refund_entries: [{ entry_index: 0, quantity: 0, amount_usd: "0" }] })).json.success).toBe(true);
+    // A zero amount is refused (it would use up the payment's one refund); a real one then goes through.
+    expect((await refund({ type: "one-time-purchase", id, refund_entries: [{ entry_index: 0, quantity: 0, amount_usd: "0" }] })).json.code).toBe("SCHEMA_ERROR");
+    expect((await refund({ type: "one-time-purchase", id, refund_entries: [{ entry_index: 0, quantity: 1, amount_usd: "5" }] })).json.success).toBe(true);
   });
 
   it("test-mode purchases and grants are not refundable", async () => {
