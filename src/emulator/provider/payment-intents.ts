@@ -4,8 +4,9 @@
  * `succeeded`, `requires_action` (a 3-D Secure step the buyer approves or fails), or back to
  * `requires_payment_method` with Stripe's decline code and message so the buyer can try another
  * card. A confirmation of a payment that already succeeded charges nothing (a double-clicked
- * "Pay"); the purchase is checked again before any charge, so a card is never charged for
- * something that can no longer be bought.
+ * "Pay"); the purchase rules are checked again before any charge, so a card is never charged for
+ * something that can no longer be bought. As on the hosted service (Stripe knows nothing of it), a
+ * customer deleted after the checkout began is not looked up again.
  */
 import type { CustomerType, PaymentIntentView } from "../../core/schemas/index.js";
 import { emulatorNow } from "../clock.js";
