@@ -8,6 +8,11 @@ import assert from "node:assert/strict";
 import { ensureExampleInstalled, fromRoot } from "../../scripts/lib/dev-processes.mjs";
 import { assertNotReloaded, assertPageIcon, expectText, markPage } from "./page-helpers.mjs";
 
+// A navigation is done when the document is parsed: Next's dev server may hold the \`load\` event
+// back for a long time on a loaded machine (it compiles on demand), and each step then waits for
+// the text it checks anyway.
+const DOM_READY = { waitUntil: "domcontentloaded" };
+
 export async function setup({ emulatorUrl, group, freePort }) {
   // `next` is the example's own dependency, installed on its first run rather than with the repository.
   await ensureExampleInstalled("nextjs", (line) => console.log(`  ${line}`));
@@ -53,11 +58,11 @@ export const tests = [
     async fn(ctx) {
       const { page, appUrl } = ctx;
       await page.getByTestId("buy-credits_pack").click();
-      await page.waitForURL(/\/purchase\//);
+      await page.waitForURL(/\/purchase\//, DOM_READY);
       await expectText(page, "checkout-product-name", "100 credits");
       await ctx.screenshot(page, "02-checkout");
       await page.getByTestId("checkout-submit").click();
-      await page.waitForURL((url) => url.href.startsWith(appUrl));
+      await page.waitForURL((url) => url.href.startsWith(appUrl), DOM_READY);
       await expectText(page, "credits-balance", "100");
       await expectText(page, "products-list", /100 credits \(x1\)/);
       await ctx.screenshot(page, "03-returned");
@@ -92,17 +97,17 @@ export const tests = [
       const { page, appUrl } = ctx;
       await page.goto(`${appUrl}teams`);
       await page.getByTestId("create-team").click();
-      await page.waitForURL(/\/teams\/[0-9a-f-]{36}$/);
+      await page.waitForURL(/\/teams\/[0-9a-f-]{36}$/, DOM_READY);
       ctx.teamUrl = page.url();
       await expectText(page, "team-name", "Acme");
       await expectText(page, "seats-balance", "0");
       await ctx.screenshot(page, "05-team");
       await page.getByTestId("buy-prod_team_seats").click();
-      await page.waitForURL(/\/purchase\//);
+      await page.waitForURL(/\/purchase\//, DOM_READY);
       await expectText(page, "checkout-product-name", "5 team seats");
       await ctx.screenshot(page, "06-team-checkout");
       await page.getByTestId("checkout-submit").click();
-      await page.waitForURL(ctx.teamUrl);
+      await page.waitForURL(ctx.teamUrl, DOM_READY);
       await expectText(page, "seats-balance", "5");
       await ctx.screenshot(page, "07-team-seats");
     },
@@ -112,13 +117,13 @@ export const tests = [
     async fn(ctx) {
       const { page } = ctx;
       await page.getByTestId("team-purchase-page").click();
-      await page.waitForURL(/\/teams\/[0-9a-f-]{36}\/purchase$/);
+      await page.waitForURL(/\/teams\/[0-9a-f-]{36}\/purchase$/, DOM_READY);
       await ctx.screenshot(page, "08-team-purchase-page");
       await page.getByTestId("buy-prod_team_seats").click();
-      await page.waitForURL(/\/purchase\/[^/]+/);
+      await page.waitForURL(/\/purchase\/[^/]+/, DOM_READY);
       await expectText(page, "checkout-product-name", "5 team seats");
       await page.getByTestId("checkout-submit").click();
-      await page.waitForURL(ctx.teamUrl);
+      await page.waitForURL(ctx.teamUrl, DOM_READY);
       await expectText(page, "seats-balance", "10");
       await ctx.screenshot(page, "09-team-seats-again");
     },
