@@ -19,6 +19,7 @@ Options:
   --host <addr>     interface to bind (default 127.0.0.1)
   --data <dir>      data folder, kept across restarts (default ./.stack-payments/data)
   --memory          keep data in memory only
+  --live            live mode: card checkout with test cards (sets payments.testMode to false)
   -h, --help        show this help
 
 With DATABASE_URL set, data is stored in that PostgreSQL database instead.
@@ -58,6 +59,7 @@ async function runEmulator(args: string[]): Promise<void> {
         host: { type: "string" },
         data: { type: "string" },
         memory: { type: "boolean" },
+        live: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -75,6 +77,8 @@ async function runEmulator(args: string[]): Promise<void> {
   if (values.memory && values.data !== undefined) fail("--memory and --data cannot be combined");
   const options: StartEmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
   if (values.config !== undefined) options.config = loadConfig(values.config);
+  // The flag wins over the file, so one payments.json serves both modes.
+  if (values.live) options.config = { ...options.config, testMode: false };
   if (process.env.DATABASE_URL) options.storage = { databaseUrl: process.env.DATABASE_URL };
   else options.storage = values.memory ? {} : { dataDir: resolve(values.data ?? ".stack-payments/data") };
 
