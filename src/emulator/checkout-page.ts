@@ -169,10 +169,14 @@ function priceInfo(price: Price, stackable: boolean): PriceInfo {
  * Answers `GET /purchase/{full_code}`: the checkout page, or an error page (404 when the code is
  * unknown, used or expired; 400 when `return_url` is not trusted).
  */
-export async function checkoutPage(ctx: RequestContext, load: (fullCode: string) => Promise<CheckoutPageData | null>): Promise<Response> {
+export async function checkoutPage(
+  ctx: RequestContext,
+  load: (fullCode: string) => Promise<CheckoutPageData | null>,
+  clockOf: (fullCode: string) => Promise<number>,
+): Promise<Response> {
   const fullCode = ctx.params.full_code ?? "";
   const data = await load(fullCode);
-  if (!data) return checkoutErrorPage("This checkout link is invalid, has expired or has already been used.", 404);
+  if (!data) return resumablePage(fullCode, await clockOf(fullCode));
   const returnUrl = ctx.url.searchParams.get("return_url");
   if (returnUrl !== null && !isTrustedReturnUrl(data.config, returnUrl))
     return checkoutErrorPage("The return URL of this checkout link is not a trusted domain of the project.", 400);
@@ -214,7 +218,20 @@ ${quantity}
 <div class="total"><span>Total${firstInfo?.recurring ? " due today" : ""}</span><span id="checkout-total" data-testid="checkout-total">${escapeHtml(initialTotal)}</span></div>
 </section>`;
 
-  const cardForm = `<section class="card" aria-label="Payment">
+
+  const submitDisabled = priceIds.length === 0 || (live && !data.description.charges_enabled);
+  const submitText = live ? `Pay ${initialTotal}` : "Complete test purchase";
+  const body = checkoutBody({
+    summary,
+    payment: live ? CARD_FORM : `<p class="muted"><span data-testid="checkout-mode">Test mode</span>: the purchase is free and instant.</p>`,
+    submit: `<button type="submit" class="pay" id="checkout-submit" data-testid="checkout-submit"${submitDisabled ? " disabled" : ""}>${escapeHtml(submitText)}</button>`,
+    back,
+    error: null,
+  });
+  return scriptedPage(`Checkout: ${product.display_name}`, body, 200, { live, resume: false, fullCode, returnUrl, now: data.now, prices: infos });
+}
+
+const CARD_FORM = `<section class="card" aria-label="Payment">
 <h2>Card details</h2>
 <p class="muted">Use a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks for 3-D Secure. Any future expiry and any CVC.</p>
 <label>Card number <input class="field" id="checkout-card-number" data-testid="checkout-card-number" name="cardnumber" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" maxlength="23"></label>
@@ -225,12 +242,12 @@ ${quantity}
 <label>Name on card <input class="field" id="checkout-card-name" data-testid="checkout-card-name" name="ccname" autocomplete="cc-name" maxlength="200"></label>
 </section>`;
 
-  const submitDisabled = priceIds.length === 0 || (live && !data.description.charges_enabled);
-  const submitText = live ? `Pay ${initialTotal}` : "Complete test purchase";
-  const body = `<form id="checkout-form" novalidate>
-${summary}
-${live ? cardForm : `<p class="muted"><span data-testid="checkout-mode">Test mode</span>: the purchase is free and instant.</p>`}
-<p><button type="submit" class="pay" id="checkout-submit" data-testid="checkout-submit"${submitDisabled ? " disabled" : ""}>${escapeHtml(submitText)}</button></p>
+/** The page's parts around the summary: payment fields, "Pay", the 3-D Secure step, messages, back link. */
+function checkoutBody(parts: { summary: string; payment: string; submit: string; back: string; error: string | null }): string {
+  return `<form id="checkout-form" novalidate${parts.error === null ? "" : " hidden"}>
+${parts.summary}
+${parts.payment}
+<p>${parts.submit}</p>
 </form>
 <section class="card three-ds" id="checkout-3ds" data-testid="checkout-3ds" hidden>
 <h2>Authenticate this payment</h2>
@@ -238,24 +255,54 @@ ${live ? cardForm : `<p class="muted"><span data-testid="checkout-mode">Test mod
 <div class="buttons"><button type="button" id="checkout-3ds-approve" data-testid="checkout-3ds-approve">Complete authentication</button>
 <button type="button" class="secondary" id="checkout-3ds-fail" data-testid="checkout-3ds-fail">Fail authentication</button></div>
 </section>
-<p class="error" id="checkout-error" data-testid="checkout-error" role="alert" hidden></p>
+${parts.error === null ? "" : "<h1 id=\"checkout-unavailable\">Checkout unavailable</h1>\n"}<p class="error" id="checkout-error" data-testid="checkout-error" role="alert"${parts.error === null ? " hidden" : ""}>${escapeHtml(parts.error ?? "")}</p>
 <p class="success" id="checkout-success" data-testid="checkout-success" role="status" hidden></p>
-${back}`;
-  const config = {
-    live,
-    fullCode,
-    returnUrl,
-    now: data.now,
-    prices: infos,
-    endpoints: {
-      testMode: `${API}/internal/payments/test-mode-purchase-session`,
-      session: `${API}/payments/purchases/purchase-session`,
-      confirm: `${API}/internal/emulator/provider/payment-intents/confirm`,
-      authenticate: `${API}/internal/emulator/provider/payment-intents/authenticate`,
-    },
+${parts.back}`;
+}
+
+interface ScriptConfig {
+  live: boolean;
+  /** The page of a code already used: it shows the payment this tab started, if it started one. */
+  resume: boolean;
+  fullCode: string;
+  returnUrl: string | null;
+  now: number;
+  prices: Record<string, PriceInfo>;
+}
+
+function scriptedPage(title: string, body: string, status: number, config: ScriptConfig): Response {
+  const endpoints = {
+    testMode: `${API}/internal/payments/test-mode-purchase-session`,
+    session: `${API}/payments/purchases/purchase-session`,
+    read: `${API}/internal/emulator/provider/payment-intents`,
+    confirm: `${API}/internal/emulator/provider/payment-intents/confirm`,
+    authenticate: `${API}/internal/emulator/provider/payment-intents/authenticate`,
   };
   const nonce = crypto.randomUUID().replace(/-/g, "");
-  return page(`Checkout: ${product.display_name}`, `${body}\n<script nonce="${nonce}">\nvar CHECKOUT = ${scriptJson(config)};\n${CLIENT_SCRIPT}</script>`, 200, nonce);
+  return page(title, `${body}\n<script nonce="${nonce}">\nvar CHECKOUT = ${scriptJson({ ...config, endpoints })};\n${CLIENT_SCRIPT}</script>`, status, nonce);
+}
+
+/**
+ * The answer for a code that is unknown, expired or used: a 404 error page. The purchase code is
+ * used up when the payment starts, so a reload in the middle of a card payment (after a declined
+ * card, at the 3-D Secure step) lands here; the tab that started the payment kept its client
+ * secret, and the page's script shows that payment again to finish it.
+ */
+function resumablePage(fullCode: string, now: number): Response {
+  const summary = `<section class="card" aria-label="Order summary">
+<h2>Order summary</h2>
+<h1 id="checkout-product-name" data-testid="checkout-product-name"></h1>
+<p id="checkout-quantity-fixed" data-testid="checkout-quantity-fixed"></p>
+<div class="total"><span>Total</span><span id="checkout-total" data-testid="checkout-total"></span></div>
+</section>`;
+  const body = checkoutBody({
+    summary,
+    payment: CARD_FORM,
+    submit: `<button type="submit" class="pay" id="checkout-submit" data-testid="checkout-submit" disabled>Pay</button>`,
+    back: `<p><a class="back" id="checkout-back" data-testid="checkout-back" hidden>← Back to the app</a></p>`,
+    error: "This checkout link is invalid, has expired or has already been used.",
+  });
+  return scriptedPage("Checkout unavailable", body, 404, { live: true, resume: true, fullCode, returnUrl: null, now, prices: {} });
 }
 
 /**
@@ -290,7 +337,16 @@ const CLIENT_SCRIPT = `(function () {
     if (info && n > info.maxQuantity) return { error: "Quantity can be at most " + info.maxQuantity.toLocaleString("en-US") + (info.currency === "USD" ? " (the largest card payment is $999,999.99)." : ".") };
     return { value: n };
   }
+  // What this tab needs to show its payment again after a reload: the purchase code is used up by then.
+  var STORE_KEY = "stack-payments-emulator:checkout:" + CHECKOUT.fullCode;
+  function remember() {
+    try { sessionStorage.setItem(STORE_KEY, JSON.stringify({ clientSecret: clientSecret, returnUrl: CHECKOUT.returnUrl })); } catch (e) {}
+  }
+  function forget() {
+    try { sessionStorage.removeItem(STORE_KEY); } catch (e) {}
+  }
   function refresh() {
+    if (CHECKOUT.resume) { submit.disabled = busy || clientSecret === null; return; }
     var info = CHECKOUT.prices[chosenPriceId()];
     if (qty && info) qty.max = String(info.maxQuantity);
     var q = readQuantity(info);
@@ -334,6 +390,7 @@ const CLIENT_SCRIPT = `(function () {
     });
   }
   function done(message) {
+    forget();
     form.hidden = true;
     threeDs.hidden = true;
     success.textContent = message;
@@ -392,7 +449,7 @@ const CLIENT_SCRIPT = `(function () {
     var failure = payment.last_payment_error;
     if (failure) showError(failure.message + " Try another card.");
   }
-  function payLive(info, quantity) {
+  function payLive(quantity) {
     var read = readCard();
     if (read.error) { showError(read.error); return; }
     setBusy(true);
@@ -400,6 +457,7 @@ const CLIENT_SCRIPT = `(function () {
       ? Promise.resolve(clientSecret)
       : post(CHECKOUT.endpoints.session, { full_code: CHECKOUT.fullCode, price_id: chosenPriceId(), quantity: quantity }).then(function (r) {
           clientSecret = r.client_secret;
+          remember();
           return clientSecret;
         });
     started
@@ -430,14 +488,42 @@ const CLIENT_SCRIPT = `(function () {
     // A second click while the first is out does nothing (the button is disabled too).
     if (busy) return;
     clearError();
+    if (CHECKOUT.resume) { if (clientSecret !== null) payLive(1); return; }
     var info = CHECKOUT.prices[chosenPriceId()];
     var q = readQuantity(info);
     if (!info || q.error) { showError(q.error || "Choose a price."); return; }
-    if (CHECKOUT.live) payLive(info, q.value);
+    if (CHECKOUT.live) payLive(q.value);
     else payTestMode(q.value);
   });
   $("checkout-3ds-approve").addEventListener("click", function () { answer3ds("approve"); });
   $("checkout-3ds-fail").addEventListener("click", function () { answer3ds("fail"); });
-  refresh();
+  // A used code: show the payment this tab started, if any (the error message stays otherwise).
+  function resume() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null"); } catch (e) {}
+    if (!saved || typeof saved.clientSecret !== "string") return;
+    fetch(CHECKOUT.endpoints.read + "?client_secret=" + encodeURIComponent(saved.clientSecret))
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (payment) {
+        if (!payment) return;
+        clientSecret = saved.clientSecret;
+        CHECKOUT.returnUrl = typeof saved.returnUrl === "string" ? saved.returnUrl : null;
+        var back = $("checkout-back");
+        if (CHECKOUT.returnUrl) { back.href = CHECKOUT.returnUrl; back.hidden = false; }
+        $("checkout-unavailable").hidden = true;
+        $("checkout-product-name").textContent = payment.purchase ? payment.purchase.product_display_name : "";
+        $("checkout-quantity-fixed").textContent = payment.purchase && payment.purchase.quantity > 1 ? "Quantity: " + payment.purchase.quantity : "";
+        total.textContent = payment.amount_formatted;
+        submit.textContent = "Pay " + payment.amount_formatted;
+        document.title = "Checkout: " + (payment.purchase ? payment.purchase.product_display_name : "");
+        clearError();
+        form.hidden = false;
+        setBusy(true);
+        handlePayment(payment);
+      })
+      .catch(function () {});
+  }
+  if (CHECKOUT.resume) resume();
+  else refresh();
 })();
 `;

@@ -115,6 +115,34 @@ describe.skipIf(noBrowser)("card checkout in Chromium (live mode)", () => {
     await page.close();
   }, 60_000);
 
+  it("a reload after a declined card shows the same payment again; another card then pays it", async () => {
+    const { page, userId, returnUrl, url } = await openCheckout("credit_pack");
+    await page.getByTestId("checkout-quantity").fill("2");
+    await typeCard(page, "4000 0000 0000 0069");
+    await page.getByTestId("checkout-submit").click();
+    await page.getByText("Your card has expired. Try another card.").waitFor();
+    // The purchase code is used up by the payment: the server alone no longer knows this checkout.
+    const reloaded = await page.reload();
+    expect(reloaded?.status()).toBe(404);
+    await page.getByTestId("checkout-card-number").waitFor({ state: "visible" });
+    expect(await page.getByTestId("checkout-product-name").textContent()).toBe("Credit pack");
+    expect(await page.getByTestId("checkout-total").textContent()).toBe("$10.00");
+    // The payment's last failure, not the used-link error.
+    expect(await page.getByTestId("checkout-error").textContent()).toBe("Your card has expired. Try another card.");
+    expect(await page.getByTestId("checkout-back").getAttribute("href")).toBe(returnUrl);
+    await shot(page, "resumed");
+    await typeCard(page, "4242 4242 4242 4242");
+    await Promise.all([page.waitForURL(returnUrl), page.getByTestId("checkout-submit").click()]);
+    expect(await credits(userId)).toBe(100);
+    // Another tab (no saved payment) sees only the error.
+    const other = await browser.newPage();
+    await other.goto(url);
+    expect(await other.getByTestId("checkout-error").textContent()).toBe("This checkout link is invalid, has expired or has already been used.");
+    expect(await other.getByTestId("checkout-card-number").isVisible()).toBe(false);
+    await other.close();
+    await page.close();
+  }, 60_000);
+
   it("3-D Secure: the authentication step appears; approving it pays and returns to the app", async () => {
     const { page, userId, returnUrl } = await openCheckout("pro");
     expect(await page.getByTestId("checkout-total").textContent()).toBe("$10.00");

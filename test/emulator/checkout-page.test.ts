@@ -88,6 +88,9 @@ describe("live mode (payments.testMode false)", () => {
     expect(used.status).toBe(404);
     expect(used.text).toContain("invalid, has expired or has already been used");
     expect(used.headers.get("content-security-policy")).toContain("default-src 'none'");
+    // Only the tab that started the payment can show it again (it kept the client secret); the page holds none.
+    expect(used.text).toContain('"resume":true');
+    expect(used.text).not.toContain(session.json.client_secret as string);
     // The secret half of a code of this project, put under the other harness's project id.
     const foreign = `${testMode.emulator.project.id}_${code.split("_")[1]}`;
     expect((await testMode.call("GET", `/purchase/${foreign}`, { access: "none" })).status).toBe(404);

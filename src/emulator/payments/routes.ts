@@ -717,7 +717,7 @@ export const checkoutPageRoutes: Route[] = [
         if (!code) return null;
         const config = await configOf(ctx, code.projectId);
         return { code, config, description: await describePurchaseCode(ctx, code, config), now: await ctx.nowFor(code.projectId) };
-      });
+      }, (fullCode) => ctx.nowFor(fullCode.split("_")[0] ?? ""));
     },
   }),
 ];
