@@ -167,7 +167,8 @@ function priceInfo(price: Price, stackable: boolean): PriceInfo {
 
 /**
  * Answers `GET /purchase/{full_code}`: the checkout page, or an error page (404 when the code is
- * unknown, used or expired; 400 when `return_url` is not trusted).
+ * unknown, used or expired, from which the tab that started a card payment can resume it; 400
+ * when `return_url` is not trusted). `clockOf` reads the clock of a code's project.
  */
 export async function checkoutPage(
   ctx: RequestContext,
@@ -215,9 +216,8 @@ ${notes.map((n) => `<p class="muted" data-testid="checkout-note">${escapeHtml(n)
 ${priceIds.length > 0 ? radios : "<p>This product has no prices.</p>"}
 </fieldset>
 ${quantity}
-<div class="total"><span>Total${firstInfo?.recurring ? " due today" : ""}</span><span id="checkout-total" data-testid="checkout-total">${escapeHtml(initialTotal)}</span></div>
+<div class="total"><span id="checkout-total-label">Total${firstInfo?.recurring ? " due today" : ""}</span><span id="checkout-total" data-testid="checkout-total">${escapeHtml(initialTotal)}</span></div>
 </section>`;
-
 
   const submitDisabled = priceIds.length === 0 || (live && !data.description.charges_enabled);
   const submitText = live ? `Pay ${initialTotal}` : "Complete test purchase";
@@ -228,7 +228,7 @@ ${quantity}
     back,
     error: null,
   });
-  return scriptedPage(`Checkout: ${product.display_name}`, body, 200, { live, resume: false, fullCode, returnUrl, now: data.now, prices: infos });
+  return scriptedPage(`Checkout: ${product.display_name}`, body, 200, { live, resume: false, blocked: submitDisabled, fullCode, returnUrl, now: data.now, prices: infos });
 }
 
 const CARD_FORM = `<section class="card" aria-label="Payment">
@@ -264,6 +264,8 @@ interface ScriptConfig {
   live: boolean;
   /** The page of a code already used: it shows the payment this tab started, if it started one. */
   resume: boolean;
+  /** Nothing can be bought here (no price; live mode before the project's payments onboarding). */
+  blocked: boolean;
   fullCode: string;
   returnUrl: string | null;
   now: number;
@@ -302,7 +304,7 @@ function resumablePage(fullCode: string, now: number): Response {
     back: `<p><a class="back" id="checkout-back" data-testid="checkout-back" hidden>← Back to the app</a></p>`,
     error: "This checkout link is invalid, has expired or has already been used.",
   });
-  return scriptedPage("Checkout unavailable", body, 404, { live: true, resume: true, fullCode, returnUrl: null, now, prices: {} });
+  return scriptedPage("Checkout unavailable", body, 404, { live: true, resume: true, blocked: false, fullCode, returnUrl: null, now, prices: {} });
 }
 
 /**
@@ -355,7 +357,9 @@ const CLIENT_SCRIPT = `(function () {
     total.textContent = text;
     if (CHECKOUT.live) submit.textContent = "Pay " + text;
     var noUsd = CHECKOUT.live && info && info.currency !== "USD";
-    submit.disabled = busy || !info || Boolean(q.error) || noUsd;
+    submit.disabled = CHECKOUT.blocked || busy || !info || Boolean(q.error) || noUsd;
+    var label = $("checkout-total-label");
+    if (label && info) label.textContent = info.recurring ? "Total due today" : "Total";
     if (noUsd) showError(NO_USD);
     else if (error.textContent === NO_USD) clearError();
   }
