@@ -5,7 +5,7 @@
  * emulator with examples/payments.json and the example's server, prints the URL to open, and stops
  * everything on Ctrl-C.
  *
- *   npm start -- [--port N] [--emulator-port N] [--data DIR] [--fresh]     # the React example
+ *   npm start -- [--port N] [--emulator-port N] [--data DIR] [--fresh] [--live]   # the React example
  *   npm run example:nextjs -- [same options]                                 # the Next.js example
  *
  * Nothing it starts outlives it: a signal (SIGINT, SIGTERM, SIGHUP) to it or to npm, npm exiting
@@ -53,13 +53,14 @@ const EXAMPLES = {
   },
 };
 
-const USAGE = `Usage: npm start -- [--port 5173] [--emulator-port 8102] [--data .stack-payments/data] [--fresh]
+const USAGE = `Usage: npm start -- [--port 5173] [--emulator-port 8102] [--data .stack-payments/data] [--fresh] [--live]
        npm run example:nextjs -- [--port 3000] [same options]
 
   --port N           the example's port (PORT; the next free one if taken)
   --emulator-port N  the emulator's port (EMULATOR_PORT, default 8102; the next free one if taken)
   --data DIR         where the emulator keeps users and purchases (default .stack-payments/data)
   --fresh            forget them first
+  --live             live mode: the checkout page takes test cards (payments.testMode false)
   --example NAME     react-vite (default) or nextjs`;
 
 let options;
@@ -71,6 +72,7 @@ try {
       "emulator-port": { type: "string", default: process.env.EMULATOR_PORT ?? "8102" },
       data: { type: "string", default: fromRoot(".stack-payments/data") },
       fresh: { type: "boolean", default: false },
+      live: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }));
@@ -126,7 +128,7 @@ try {
     await group.start(
       "emulator",
       process.execPath,
-      [fromRoot("dist/cli.js"), "emulator", "--config", fromRoot("examples/payments.json"), "--port", String(emulatorPort), "--data", dataDir],
+      [fromRoot("dist/cli.js"), "emulator", "--config", fromRoot("examples/payments.json"), "--port", String(emulatorPort), "--data", dataDir, ...(options.live ? ["--live"] : [])],
       { readyUrl: `${url}/api/v1`, timeoutMs: 60_000 },
     );
     return url;

@@ -22,6 +22,7 @@ Options:
                     links and token issuers use it (default: the address it listens on)
   --data <dir>      data folder, kept across restarts (default ./.stack-payments/data)
   --memory          keep data in memory only
+  --live            live mode: card checkout with test cards (sets payments.testMode to false)
   -h, --help        show this help
 
 With DATABASE_URL set, data is stored in that PostgreSQL database instead.
@@ -62,6 +63,7 @@ async function runEmulator(args: string[]): Promise<void> {
         "public-url": { type: "string" },
         data: { type: "string" },
         memory: { type: "boolean" },
+        live: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -80,6 +82,8 @@ async function runEmulator(args: string[]): Promise<void> {
   const options: StartEmulatorOptions = { port, host: values.host ?? "127.0.0.1" };
   if (values["public-url"] !== undefined) options.publicUrl = values["public-url"];
   if (values.config !== undefined) options.config = loadConfig(values.config);
+  // The flag wins over the file, so one payments.json serves both modes.
+  if (values.live) options.config = { ...options.config, testMode: false };
   if (process.env.DATABASE_URL) options.storage = { databaseUrl: process.env.DATABASE_URL };
   else options.storage = values.memory ? {} : { dataDir: resolve(values.data ?? ".stack-payments/data") };
 

@@ -1,7 +1,8 @@
 /**
  * The React example (examples/react-vite) as a user sees it: anonymous sign-in, a purchase on the
- * emulator's checkout page, the return, live balance updates from the server route and from
- * elsewhere, and a refused overdraft. The steps run in order in one browser tab.
+ * emulator's checkout page, the return with its "purchase complete" notice, live balance updates
+ * from the server route and from elsewhere, a refused overdraft, an owned plan no longer offered,
+ * the checkout's back link, and a card payment in live mode. The steps run in order in one tab.
  */
 import assert from "node:assert/strict";
 import { buildReactExampleIfStale, fromRoot } from "../../scripts/lib/dev-processes.mjs";
@@ -76,6 +77,7 @@ export const tests = [
       await page.waitForURL((url) => url.href.startsWith(appUrl));
       await expectText(page, "credits-balance", "100");
       await expectText(page, "products-list", /100 credits \(x1\)/);
+      await expectText(page, "purchase-complete", /Purchase complete: 100 credits added to your account\./);
       assert.equal((await page.getByTestId("user-id").textContent())?.trim(), ctx.userId, "the same user after the round trip");
       await ctx.screenshot(page, "03-returned");
     },
@@ -136,7 +138,70 @@ export const tests = [
       await page.waitForURL((url) => url.href.startsWith(appUrl));
       await expectText(page, "credits-balance", "505");
       await expectText(page, "products-list", /Pro \(monthly\) \(x1\)/);
+      await expectText(page, "purchase-complete", /Purchase complete: Pro \(monthly\) added to your account\./);
+      // Owned once and not stackable: no longer offered.
+      await expectText(page, "buy-pro_monthly", /: owned$/);
+      assert.equal(await page.getByTestId("buy-pro_monthly").isDisabled(), true, "an owned subscription cannot be bought again");
+      assert.equal(await page.getByTestId("buy-credits_pack").isEnabled(), true, "a stackable product stays on offer");
       await ctx.screenshot(page, "08-subscribed");
     },
   },
+  {
+    name: "the checkout page's back link returns without buying, and says so",
+    async fn(ctx) {
+      const { page, appUrl } = ctx;
+      await page.getByTestId("notice-dismiss").click();
+      await page.getByTestId("buy-credits_pack").click();
+      await page.waitForURL(/\/purchase\//);
+      await page.getByTestId("checkout-back").click();
+      await page.waitForURL((url) => url.href.startsWith(appUrl));
+      await expectText(page, "purchase-pending", /Checking your purchase of 100 credits/);
+      await expectText(page, "credits-balance", "505");
+      await ctx.screenshot(page, "09-back-without-buying");
+    },
+  },
+  {
+    name: "in live mode, pays for credits with test cards: a declined card first, then 4242",
+    async fn(ctx) {
+      const { page, appUrl, emulatorUrl } = ctx;
+      await setTestMode(emulatorUrl, false);
+      try {
+        await page.getByTestId("buy-credits_pack").click();
+        await page.waitForURL(/\/purchase\//);
+        await expectText(page, "checkout-total", "$5.00");
+        await page.getByTestId("checkout-card-number").fill("4000 0000 0000 0002");
+        await page.getByTestId("checkout-card-expiry").fill("12 / 34");
+        await page.getByTestId("checkout-card-cvc").fill("123");
+        await page.getByTestId("checkout-card-name").fill("Ada Lovelace");
+        await page.getByTestId("checkout-submit").click();
+        await expectText(page, "checkout-error", "Your card was declined. Try another card.");
+        await ctx.screenshot(page, "10-live-declined");
+        await page.getByTestId("checkout-card-number").fill("4242 4242 4242 4242");
+        await page.getByTestId("checkout-submit").click();
+        await page.waitForURL((url) => url.href.startsWith(appUrl));
+        await expectText(page, "purchase-complete", /Purchase complete: 100 credits added to your account\./);
+        await expectText(page, "credits-balance", "605");
+        await ctx.screenshot(page, "11-live-paid");
+      } finally {
+        // The suites after this one expect the one-click test-mode checkout.
+        await setTestMode(emulatorUrl, true);
+      }
+    },
+  },
 ];
+
+/** Switches the development project's `payments.testMode` with the admin key. */
+async function setTestMode(emulatorUrl, testMode) {
+  const { DEFAULT_PROJECT } = await import("../../dist/emulator.js");
+  const res = await fetch(`${emulatorUrl}/api/v1/internal/config/override/environment`, {
+    method: "PATCH",
+    headers: {
+      "content-type": "application/json",
+      "x-stack-project-id": DEFAULT_PROJECT.id,
+      "x-stack-access-type": "admin",
+      "x-stack-super-secret-admin-key": DEFAULT_PROJECT.superSecretAdminKey,
+    },
+    body: JSON.stringify({ config_override_string: JSON.stringify({ "payments.testMode": testMode }) }),
+  });
+  assert.equal(res.status, 200, `setting payments.testMode to ${testMode} failed: ${res.status} ${await res.text()}`);
+}

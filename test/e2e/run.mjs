@@ -9,7 +9,7 @@
  * Prints `N passed, M failed` last and exits non-zero on any failure.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildPackageIfStale, createProcessGroup, freePort, fromRoot, onParentExit } from "../../scripts/lib/dev-processes.mjs";
 
@@ -73,8 +73,11 @@ let failed = 0;
 const failures = [];
 
 try {
-  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  // Only this run's suites' screenshots are replaced: the vitest browser tests write theirs
+  // (checkout-*.png) to the same folder, earlier in CI.
   mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const file of readdirSync(SCREENSHOTS))
+    if (suites.some((s) => file.startsWith(`${s}-`))) rmSync(join(SCREENSHOTS, file), { force: true });
 
   const t0 = Date.now();
   await buildPackageIfStale((m) => console.log(m));

@@ -30,7 +30,7 @@ import {
   type CustomerType,
   type ValidateCodeResponse,
 } from "../../core/schemas/index.js";
-import { checkoutPage } from "../checkout-page.js";
+import { checkoutPage, MAX_CHECKOUT_QUANTITY } from "../checkout-page.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "../customer-access.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
@@ -76,7 +76,7 @@ import {
 import { refundRoute } from "../provider/refunds.js";
 import { cardSummary, createSetupIntent } from "../provider/setup-intents.js";
 import { cancelAtPeriodEnd, PlanChangePaymentError, switchPlan } from "../provider/subscriptions.js";
-import { toCents } from "../provider/money.js";
+import { formatUsd, MAX_CHARGE_CENTS, toCents } from "../provider/money.js";
 import { deliverEvents } from "../provider/webhook-handler.js";
 import { honoContextOf } from "../middleware/authenticate.js";
 
@@ -645,6 +645,21 @@ const purchaseSessionRoute = defineRoute({
   },
 });
 
+/**
+ * A test purchase is free, but its quantity is bounded as a paid one would be (the largest card
+ * charge for a USD price, {@link MAX_CHECKOUT_QUANTITY} otherwise), so a typo of a few extra
+ * digits is refused with a message rather than granting absurd quantities.
+ */
+function assertCheckoutQuantity(product: PurchaseCodeRecord["product"], priceId: string, quantity: number): void {
+  if (quantity > MAX_CHECKOUT_QUANTITY)
+    throw ApiError.text(400, `Quantity ${quantity} is too large: one purchase can be at most ${MAX_CHECKOUT_QUANTITY.toLocaleString("en-US")}.`);
+  const price = product.prices === "include-by-default" ? undefined : product.prices[priceId];
+  const usd = price?.amounts.USD;
+  const unitCents = usd === undefined ? null : toCents(usd);
+  if (unitCents !== null && unitCents * quantity > MAX_CHARGE_CENTS)
+    throw ApiError.text(400, `The total of ${quantity} × ${formatUsd(unitCents)} is more than the largest amount a payment can take (${formatUsd(MAX_CHARGE_CENTS)}).`);
+}
+
 const testModePurchaseSessionRoute = defineRoute({
   method: "POST",
   path: "/internal/payments/test-mode-purchase-session",
@@ -656,6 +671,7 @@ const testModePurchaseSessionRoute = defineRoute({
     const config = await configOf(ctx, code.projectId);
     if (config.payments.blockNewPurchases) throw ApiError.known("NEW_PURCHASES_BLOCKED");
     if (!config.payments.testMode) throw ApiError.text(403, "Test mode is not enabled for this project");
+    assertCheckoutQuantity(code.product, body.price_id, body.quantity ?? 1);
     const inexact = inexactGrantProblem(code.product.includedItems, body.quantity ?? 1);
     if (inexact !== null) throw ApiError.text(400, inexact);
     const now = await ctx.nowFor(code.projectId);
@@ -701,7 +717,7 @@ export const paymentsRoutes: Route[] = [
   ...liveEventRoutes,
 ];
 
-/** Routes served at the root (not below `/api/v1`): the test-mode checkout page. */
+/** Routes served at the root (not below `/api/v1`): the checkout page (test and live mode). */
 export const checkoutPageRoutes: Route[] = [
   defineRoute({
     method: "GET",
@@ -713,8 +729,8 @@ export const checkoutPageRoutes: Route[] = [
         const code = await findValidPurchaseCode(ctx.db, fullCode, await ctx.nowFor(prefix));
         if (!code) return null;
         const config = await configOf(ctx, code.projectId);
-        return { code, config, description: await describePurchaseCode(ctx, code, config) };
-      });
+        return { code, config, description: await describePurchaseCode(ctx, code, config), now: await ctx.nowFor(code.projectId) };
+      }, (fullCode) => ctx.nowFor(fullCode.split("_")[0] ?? ""));
     },
   }),
 ];

@@ -55,10 +55,13 @@ describe("links come from the configured public URL", () => {
     const res = await rawPost(running, "/api/v1/payments/purchases/create-purchase-url", { ...serverHeaders(running.emulator), ...forged }, purchaseBody);
     expect(res.status).toBe(200);
     expect(res.json.url).toMatch(new RegExp(`^${running.url}/purchase/${running.emulator.project.id}_[a-z2-7]+$`));
-    // The checkout page it links to works, and posts to the same origin.
+    // The checkout page it links to works, and posts to its own origin (a same-origin path), never
+    // to the forged host.
     const page = await fetch(res.json.url as string);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(`"${running.url}/api/v1/internal/payments/test-mode-purchase-session"`);
+    const html = await page.text();
+    expect(html).toContain(`"/api/v1/internal/payments/test-mode-purchase-session"`);
+    expect(html).not.toContain("evil.example");
   });
 
   test("publicUrl (e.g. behind a proxy) is used for checkout links and token issuers", async () => {

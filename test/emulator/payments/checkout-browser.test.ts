@@ -1,5 +1,6 @@
-// The checkout page in a real browser (Debian's chromium through playwright-core): choose a
-// quantity, complete the test purchase, land on return_url; without one, see the success note.
+// The test-mode checkout page in a real browser (Debian's chromium through playwright-core): choose
+// a quantity (the total follows, within its bound), complete the test purchase, land on
+// return_url; without one, see the success note.
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +50,14 @@ describe.skipIf(noBrowser)("checkout page in Chromium", () => {
     await page.goto(created.json.url);
     expect(await page.getByTestId("checkout-product-name").textContent()).toBe("Credit pack");
     expect(await page.getByTestId("checkout-price-once").isChecked()).toBe(true);
+    expect(await page.getByTestId("checkout-total").textContent()).toBe("$5.00");
+    await page.getByTestId("checkout-quantity").fill("3");
+    expect(await page.getByTestId("checkout-total").textContent()).toBe("$15.00");
+    expect(await page.getByTestId("checkout-back").getAttribute("href")).toBe(returnUrl);
+    // Over the bound (the largest card charge at $5 each): said at once, and no purchase can start.
+    await page.getByTestId("checkout-quantity").fill("200000");
+    expect(await page.getByTestId("checkout-quantity-error").textContent()).toBe("Quantity can be at most 199,999 (the largest card payment is $999,999.99).");
+    expect(await page.getByTestId("checkout-submit").isDisabled()).toBe(true);
     await page.getByTestId("checkout-quantity").fill("3");
     await Promise.all([page.waitForURL(returnUrl), page.getByTestId("checkout-submit").click()]);
     expect(page.url()).toBe(returnUrl);

@@ -26,10 +26,14 @@ it("sign up anonymously, create a checkout URL, open the page, complete it, see 
   expect(page.text).toContain('data-testid="checkout-product-name">Credit pack<');
   const priceId = /data-testid="checkout-price-([^"]+)"[^>]* checked/.exec(page.text)?.[1];
   expect(priceId).toBe("once");
-  const endpoint = /var endpoint = "([^"]+)"/.exec(page.text)?.[1];
+  // The page's script reads its settings from one JSON object; its requests go to the page's own origin.
+  const settings = JSON.parse(/var CHECKOUT = (\{.*\});\n/.exec(page.text)![1]!) as { live: boolean; fullCode: string; returnUrl: string; endpoints: { testMode: string } };
+  expect(settings.live).toBe(false);
+  const endpoint = new URL(settings.endpoints.testMode, url.href).href;
   expect(endpoint).toBe(`${url.origin}/api/v1/internal/payments/test-mode-purchase-session`);
-  const fullCode = JSON.parse(/var fullCode = ("[^"]+")/.exec(page.text)![1]!) as string;
-  expect(JSON.parse(/var returnUrl = ("[^"]+")/.exec(page.text)![1]!)).toBe("http://localhost:3000/thanks");
+  const fullCode = settings.fullCode;
+  expect(url.pathname).toBe(`/purchase/${fullCode}`);
+  expect(settings.returnUrl).toBe("http://localhost:3000/thanks");
 
   // the page's submit: the same request its script sends (no Stack headers)
   expect((await h.call("GET", `/payments/items/user/${user.id}/credits`, { access: client })).json.quantity).toBe(0);

@@ -205,7 +205,10 @@ describe("GET /purchase/{full_code} (checkout page)", () => {
     expect(r.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(r.text).toMatch(/data-testid="checkout-product-name">Starter</);
     expect(r.text).toContain('data-testid="checkout-price-monthly"');
-    expect(r.text).toMatch(/checkout-price-annual_plan"[^>]*> 100 USD \/ 90 EUR every year/);
+    expect(r.text).toMatch(/checkout-price-annual_plan"[^>]*> \$100\.00 \/ 90\.00 EUR every year/);
+    expect(r.text).toMatch(/data-testid="checkout-total">\$10\.00</);
+    expect(r.text).toMatch(/data-testid="checkout-back">← Back to the app</);
+    expect(r.text).toContain("Emulator: no real payment");
     expect(r.text).toContain('data-testid="checkout-submit"');
     expect(r.text).not.toContain('data-testid="checkout-quantity"');
     expect(r.text).toContain("/api/v1/internal/payments/test-mode-purchase-session");

@@ -183,6 +183,31 @@ describe("the stack-payments CLI", () => {
     }
   }, 60_000);
 
+  test("--live turns test mode off over the --config file: the checkout page takes cards", async () => {
+    const run = runCli(["emulator", "--port", "0", "--memory", "--live", "--config", join(ROOT, "examples/payments.json")], tmpdir());
+    try {
+      const url = await run.url;
+      const headers = {
+        "x-stack-access-type": "server",
+        "x-stack-project-id": "00000000-0000-4000-8000-00000000e001",
+        "x-stack-secret-server-key": "ssk_devkeyssk000000000000000000000000000000000001",
+        "content-type": "application/json",
+      };
+      const user = await (await fetch(`${url}/api/v1/users`, { method: "POST", headers, body: JSON.stringify({}) })).json();
+      const created = await fetch(`${url}/api/v1/payments/purchases/create-purchase-url`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ customer_type: "user", customer_id: user.id, product_id: "credits_pack" }),
+      });
+      const page = await (await fetch((await created.json()).url)).text();
+      expect(page).toContain('data-testid="checkout-card-number"');
+      expect(page).toMatch(/data-testid="checkout-total">\$5\.00</);
+    } finally {
+      run.child.kill("SIGTERM");
+      await run.exited;
+    }
+  }, 60_000);
+
   test("bad arguments exit 2 with a message", async () => {
     const { child, exited } = runCli(["emulator", "--port", "abc"], tmpdir());
     let err = "";
