@@ -5,7 +5,6 @@
 import { checkShape, type Shape } from "../wire-shape.js";
 import { StackPaymentsError } from "../errors.js";
 import { HEADER_PREFIXES } from "../wire-constants.js";
-import { isTimeoutError } from "ky";
 
 /**
  * Largest answer body the SDK reads: 10 MiB. A larger one is refused with `RESPONSE_TOO_LARGE`
@@ -212,17 +211,17 @@ export function nothingSent(error: unknown): boolean {
 const LOCAL = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/;
 
 /**
- * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time, else
+ * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time (`timedOut`: ky's timeout error), else
  * `OUTCOME_UNKNOWN` for a write that may have reached the server, else `NETWORK_ERROR` naming the
  * URL (and, for a local URL nobody listens on, how to start the emulator).
  */
-export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean): StackPaymentsError {
+export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean, timedOut: boolean): StackPaymentsError {
   const what = `${call.method} ${call.path}`;
   const unknown = call.write && maybeApplied;
   const cause = error as { message?: string; cause?: { code?: string; message?: string } };
   const why = cause.cause?.code ?? cause.cause?.message ?? cause.message;
   const details: Record<string, unknown> = { method: call.method, path: call.path, url: call.url, ...(unknown ? { outcomeUnknown: true } : {}) };
-  if (isTimeoutError(error)) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
+  if (timedOut) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
   if (unknown) return new StackPaymentsError({ code: "OUTCOME_UNKNOWN", message: `${what} got no answer (${why}); ${MAYBE_APPLIED}`, details, cause });
   const hint = nothingSent(error) && LOCAL.test(new URL(call.url).hostname) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
   return new StackPaymentsError({ code: "NETWORK_ERROR", message: `${what} failed: ${call.url} could not be reached (${why}).${hint}`, details, cause });

@@ -5,7 +5,7 @@
  * per call, redirects refused and answers capped. `request`, `refreshAccessToken` and `openStream`
  * share one path ({@link send}), so every rule holds for all three.
  */
-import ky, { HTTPError, isForceRetryError, isHTTPError, isTimeoutError, type AfterResponseHook, type BeforeErrorHook, type BeforeRequestHook, type BeforeRetryHook, type KyRequest } from "ky";
+import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, BeforeRetryHook, KyRequest } from "ky";
 import type { Shape } from "../wire-shape.js";
 import { StackPaymentsError, errorCodeIs, invalidArgument } from "../errors.js";
 import { IDEMPOTENCY_SUPPORTED_HEADER } from "../wire-constants.js";
@@ -26,6 +26,7 @@ import {
 } from "./classify-answer.js";
 import { isNetworkFailure, kyRetryOptions, markNetworkFailure, mayRetry, type RetryOptions } from "./retry-policy.js";
 import { withDeadline, type CallOptions } from "./deadline.js";
+import { loadKy, type Ky } from "./load-ky.js";
 
 /** HTTP methods the SDK uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -181,7 +182,7 @@ export function createTransport(options: TransportOptions): Transport {
   const fetchInit: RequestInit = "WebSocketPair" in globalThis ? {} : { credentials: "omit", cache: "no-store" };
 
   /** The one path every request takes: ky with the policy's hooks, retry options and fetch. */
-  function send(call: Call, state: CallState, signal: AbortSignal): Promise<Response> {
+  function send(call: Call, state: CallState, signal: AbortSignal, { default: ky, HTTPError, isForceRetryError, isHTTPError, isTimeoutError }: Ky): Promise<Response> {
     const repeatable = () => !call.write || (call.idempotencyKey !== undefined && idempotencySupported);
     return ky(call.url, {
       method: call.method,
@@ -193,7 +194,7 @@ export function createTransport(options: TransportOptions): Transport {
       signal,
       timeout: call.stream ? false : (retry.attemptTimeoutMs ?? false),
       throwHttpErrors: !call.stream,
-      retry: call.stream ? 0 : kyRetryOptions(options.retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() })),
+      retry: call.stream ? 0 : kyRetryOptions(options.retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() }, { isHTTPError, isTimeoutError })),
       hooks: {
         // One hook of ours around the user's: ky stops at the first hook that returns a Request,
         // and the SDK's own headers must be put back after every user hook.
@@ -282,14 +283,15 @@ export function createTransport(options: TransportOptions): Transport {
     const state: CallState = { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity };
     return withDeadline(callOptions, options.timeoutMs, () => call.write && (state.maybeApplied || state.inFlight), async ({ signal, at }) => {
       state.deadlineAt = at;
+      const ky = await loadKy();
       for (;;) {
         let response: Response;
         try {
           // A Response returned by a beforeRetry hook skipped the afterResponse hooks: normalize it here.
-          response = normalizeAnswer(await send(call, state, signal), call);
+          response = normalizeAnswer(await send(call, state, signal, ky), call);
         } catch (error) {
-          if (isHTTPError(error)) response = error.response;
-          else if (isNetworkFailure(error) || isTimeoutError(error)) throw failureError(error, call, state.maybeApplied);
+          if (ky.isHTTPError(error)) response = error.response;
+          else if (isNetworkFailure(error) || ky.isTimeoutError(error)) throw failureError(error, call, state.maybeApplied, ky.isTimeoutError(error));
           else throw error;
         }
         if (response.ok) return accept(parseJson(await readText(response, maxResponseBytes, what), response, what), what);
@@ -371,7 +373,7 @@ export function createTransport(options: TransportOptions): Transport {
       stream: true,
       headers: (tokens, adminAccessToken) => apiHeaders(options, { accessType: req.accessType, tokens, adminAccessToken, json: false, stream: true }),
     };
-    return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal), call);
+    return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal, await loadKy()), call);
   }
 
   return {
