@@ -5,6 +5,7 @@
 import { checkShape, type Shape } from "../wire-shape.js";
 import { StackPaymentsError } from "../errors.js";
 import { HEADER_PREFIXES } from "../wire-constants.js";
+import { loadOnFirstUse } from "../load-on-first-use.js";
 
 /**
  * Largest answer body the SDK reads: 10 MiB. A larger one is refused with `RESPONSE_TOO_LARGE`
@@ -51,39 +52,23 @@ export function isInProgressAnswer(response: Response, sentKey: boolean): boolea
   return sentKey && actualStatus(response) === 409 && !answerHeader(response, "known-error");
 }
 
+/** The error of a redirect answer (redirect-error.ts), which an API never sends: loaded on first use. */
+const loadRedirectError = loadOnFirstUse(() => import("./redirect-error.js"), "redirect error");
+
 /**
  * Refuses redirects (the request was sent with `redirect: "manual"`) and applies the status
- * override, so everything after sees the real status. Returns `response` itself when nothing
+ * override, so everything after sees the real status. Resolves `response` itself when nothing
  * changes; `copyBody` when the caller will cancel `response`'s body afterwards (ky does, for the
  * response it hands to an afterResponse hook).
  */
-export function normalizeAnswer(response: Response, request: { method: string; url: string }, copyBody = false): Response {
+export async function normalizeAnswer(response: Response, request: { method: string; url: string }, copyBody = false): Promise<Response> {
   if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
-    throw redirectError(response, request);
+    throw (await loadRedirectError()).redirectError(response, request);
   }
   const status = actualStatus(response);
   if (status === response.status) return response;
   const body = status === 204 || status === 205 || status === 304 ? null : copyBody ? response.clone().body : response.body;
   return new Response(body, { status, headers: response.headers });
-}
-
-function redirectError(response: Response, request: { method: string; url: string }): StackPaymentsError {
-  const from = new URL(request.url);
-  const location = response.headers.get("location");
-  let to: URL | undefined;
-  try {
-    // A browser hides the target of a redirect it did not follow (an opaque redirect).
-    if (location !== null) to = new URL(location, from);
-  } catch {
-    // an unparsable Location is reported as hidden
-  }
-  const elsewhere = to && to.origin !== from.origin;
-  return new StackPaymentsError({
-    code: "UNEXPECTED_REDIRECT",
-    ...(response.status ? { status: response.status } : {}),
-    message: `The API answered ${request.method} ${from.pathname} with a redirect${to ? ` to ${to.href}` : ""}. The SDK never follows redirects: nothing was sent there.${elsewhere ? ` If ${to!.origin} is your API, set baseUrl to it.` : ""}`,
-    details: { location: to?.href ?? null, sameOrigin: to ? !elsewhere : null },
-  });
 }
 
 /**
