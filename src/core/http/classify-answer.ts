@@ -52,8 +52,12 @@ export function isInProgressAnswer(response: Response, sentKey: boolean): boolea
   return sentKey && actualStatus(response) === 409 && !answerHeader(response, "known-error");
 }
 
-/** The error of a redirect answer (redirect-error.ts), which an API never sends: loaded on first use. */
-const loadRedirectError = loadOnFirstUse(() => import("./redirect-error.js"), "redirect error");
+/**
+ * The errors of answers an API does not send (a redirect, a body over the limit, a 2xx that is not
+ * JSON), in rare-answer-errors.ts: loaded on first use. The server did answer, so if that load
+ * fails the call fails with NETWORK_ERROR, and nothing more is sent.
+ */
+const loadRareAnswerErrors = loadOnFirstUse(() => import("./rare-answer-errors.js"), "error messages");
 
 /**
  * Refuses redirects (the request was sent with `redirect: "manual"`) and applies the status
@@ -63,7 +67,7 @@ const loadRedirectError = loadOnFirstUse(() => import("./redirect-error.js"), "r
  */
 export async function normalizeAnswer(response: Response, request: { method: string; url: string }, copyBody = false): Promise<Response> {
   if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
-    throw (await loadRedirectError()).redirectError(response, request);
+    throw (await loadRareAnswerErrors()).redirectError(response, request);
   }
   const status = actualStatus(response);
   if (status === response.status) return response;
@@ -76,16 +80,10 @@ export async function normalizeAnswer(response: Response, request: { method: str
  * running byte count passes `limit`; the rest is never downloaded.
  */
 export async function readText(response: Response, limit: number, what: string): Promise<string> {
-  const tooLarge = () =>
-    new StackPaymentsError({
-      code: "RESPONSE_TOO_LARGE",
-      status: response.status,
-      message: `The API's answer to ${what} is larger than the SDK's limit of ${limit} bytes; it was not read.`,
-      details: { limit },
-    });
+  const tooLarge = async () => (await loadRareAnswerErrors()).tooLargeError(response, limit, what);
   if (Number(response.headers.get("content-length")) > limit) {
     void response.body?.cancel().catch(() => {});
-    throw tooLarge();
+    throw await tooLarge();
   }
   if (!response.body) return "";
   const reader = response.body.getReader();
@@ -96,25 +94,19 @@ export async function readText(response: Response, limit: number, what: string):
     if (done) return text + decoder.decode();
     if ((size += value.byteLength) > limit) {
       void reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw await tooLarge();
     }
     text += decoder.decode(value, { stream: true });
   }
 }
 
 /** Parses a 2xx body as JSON (empty → `{}`); anything else is `RESPONSE_VALIDATION_ERROR` saying what came instead. */
-export function parseJson(text: string, response: Response, what: string): unknown {
+export async function parseJson(text: string, response: Response, what: string): Promise<unknown> {
   if (text === "") return {};
   try {
     return JSON.parse(text);
   } catch (cause) {
-    const type = response.headers.get("content-type");
-    throw new StackPaymentsError({
-      code: "RESPONSE_VALIDATION_ERROR",
-      message: `The API's answer to ${what} is not JSON (content-type ${type}): is baseUrl the Stack API, not a web page? It starts: ${text.slice(0, 60)}`,
-      details: { path: "", contentType: type },
-      cause,
-    });
+    throw (await loadRareAnswerErrors()).notJsonError(text, response, what, cause);
   }
 }
 

@@ -267,7 +267,7 @@ export function createTransport(options: TransportOptions): Transport {
           else if (isNetworkFailure(error) || ky.isTimeoutError(error)) throw failureError(error, call, state.maybeApplied, ky.isTimeoutError(error));
           else throw error;
         }
-        if (response.ok) return accept(parseJson(await readText(response, maxResponseBytes, what), response, what), what);
+        if (response.ok) return accept(await parseJson(await readText(response, maxResponseBytes, what), response, what), what);
         const error = await answerError(response, call, state.maybeApplied);
         const next = recover(error, state);
         if (next === undefined) throw error;

@@ -1,6 +1,7 @@
 /**
- * The error of a redirect answer. The SDK sends every request with `redirect: "manual"` and never
- * follows one; an API does not redirect, so this is loaded only when one does.
+ * The errors of answers an API does not send: a redirect (the SDK sends every request with
+ * `redirect: "manual"` and never follows one), a body over the SDK's limit, a 2xx that is not
+ * JSON. Loaded only when one comes.
  */
 import { StackPaymentsError } from "../errors.js";
 
@@ -24,5 +25,26 @@ export function redirectError(response: Response, request: { method: string; url
     ...(response.status ? { status: response.status } : {}),
     message: `The API answered ${request.method} ${from.pathname} with a redirect${to ? ` to ${to.href}` : ""}. The SDK never follows redirects: nothing was sent there.${elsewhere ? ` If ${to!.origin} is your API, set baseUrl to it.` : ""}`,
     details: { location: to?.href ?? null, sameOrigin: to ? !elsewhere : null },
+  });
+}
+
+/** `RESPONSE_TOO_LARGE`: the answer to `what` is over `limit` bytes; it was not read. */
+export function tooLargeError(response: Response, limit: number, what: string): StackPaymentsError {
+  return new StackPaymentsError({
+    code: "RESPONSE_TOO_LARGE",
+    status: response.status,
+    message: `The API's answer to ${what} is larger than the SDK's limit of ${limit} bytes; it was not read.`,
+    details: { limit },
+  });
+}
+
+/** `RESPONSE_VALIDATION_ERROR` for a 2xx answer that is not JSON, saying what came instead. */
+export function notJsonError(text: string, response: Response, what: string, cause: unknown): StackPaymentsError {
+  const type = response.headers.get("content-type");
+  return new StackPaymentsError({
+    code: "RESPONSE_VALIDATION_ERROR",
+    message: `The API's answer to ${what} is not JSON (content-type ${type}): is baseUrl the Stack API, not a web page? It starts: ${text.slice(0, 60)}`,
+    details: { path: "", contentType: type },
+    cause,
   });
 }
