@@ -3,7 +3,9 @@
  * retries, waits (backoff, `Retry-After`) and times out attempts; this module supplies the policy:
  * what may be retried, the status override, the token refresh, the error mapping, one deadline
  * per call, redirects refused and answers capped. `request`, `refreshAccessToken` and `openStream`
- * share one path ({@link send}), so every rule holds for all three.
+ * share one path ({@link send}), so every rule holds for all three. ky itself comes from
+ * load-ky.ts (registered by the browser entry, else loaded with the first request), and the app's
+ * own hooks from user-hooks.ts when the app passes any.
  */
 import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, BeforeRetryHook } from "ky";
 import type { Shape } from "../wire-shape.js";
