@@ -4,14 +4,18 @@
  * repeated or changing what the SDK throws. Most apps pass no hooks, so this is loaded on first use
  * by an app that does.
  */
-import type { BeforeErrorHook, BeforeRequestHook, BeforeRetryHook, KyRequest } from "ky";
+import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, BeforeRetryHook, KyRequest } from "ky";
 import { StackPaymentsError } from "../errors.js";
 import { HEADER_PREFIXES, IDEMPOTENCY_KEY_HEADER } from "../wire-constants.js";
 import type { Ky } from "./load-ky.js";
-import type { TransportHooks } from "./transport.js";
 
-/** The app's hook lists, each present (empty when not given). */
-export type UserHooks = { [K in keyof TransportHooks]-?: NonNullable<TransportHooks[K]> };
+/** The app's hook lists (the transport's `hooks` option), each present (empty when not given). */
+export type UserHooks = {
+  beforeRequest: BeforeRequestHook[];
+  afterResponse: AfterResponseHook[];
+  beforeRetry: BeforeRetryHook[];
+  beforeError: BeforeErrorHook[];
+};
 
 /**
  * Headers only the SDK may set: keys, tokens (both spellings of each) and the idempotency key (a
