@@ -2,27 +2,18 @@
  * `stack-payments`: the browser-safe entry. `StackClientApp`, the customer, item and product
  * types, and the error family.
  */
-export { StackClientApp, type CredentialOptions } from "./apps/client-app.js";
-export type { StackClientAppOptions, GetUserOptions, HandlerUrls, RedirectMethod, Result } from "./core/app-core.js";
-export type { Customer, ServerCustomer } from "./core/customer.js";
-export type { CustomerRef, CustomerSelector } from "./core/api-context.js";
-export type { Item, ServerItem } from "./core/item.js";
-export type { InlineProduct, CheckoutOptions, ServerCheckoutOptions, GrantProductOptions } from "./core/checkout.js";
-export type {
-  CustomerProduct,
-  CustomerProductsList,
-  CustomerInvoice,
-  CustomerInvoicesList,
-  CustomerBilling,
-  CustomerPaymentMethodSetupIntent,
-  ListOptions,
-  SwitchSubscriptionOptions,
-  CancelSubscriptionOptions,
-} from "./core/products.js";
-export type { CurrentUser, ServerUser, Team, ServerTeam, CreateTeamOptions, CreateSessionOptions } from "./core/users.js";
-export type { InvoicesOptions, SessionCancelOptions } from "./apps/stack-app-base.js";
-export type { TokenStoreInit, RequestLike } from "./core/token-store.js";
-export type { CallOptions, RetryOptions, TransportHooks } from "./core/transport.js";
-export { StackPaymentsError, isStackPaymentsError, type SdkErrorCode, type StackErrorCode } from "./core/errors.js";
-export type { LiveBus, LiveTopic, ItemTopic, ProductsTopic, LiveListener, LiveValue } from "./core/live/bus.js";
-export { itemTopic, productsTopic } from "./core/live/bus.js";
+import ky, { HTTPError, isForceRetryError, isHTTPError, isTimeoutError } from "ky";
+import { StackClientApp as ClientApp } from "./apps/client-app.js";
+import { withKy } from "./core/http/load-ky.js";
+
+/**
+ * The app of a browser (or any code without the secret server key): the signed-in user, their
+ * items, products and checkouts. This entry brings ky with it, so a page's first call does not wait
+ * for the HTTP engine (`stack-payments/server` leaves ky out and loads it with its first request, so
+ * a server's import does not pay for evaluating it).
+ */
+export const StackClientApp: typeof ClientApp = withKy({ default: ky, HTTPError, isForceRetryError, isHTTPError, isTimeoutError }, ClientApp);
+/** An instance of {@link StackClientApp}. */
+export type StackClientApp = ClientApp;
+
+export * from "./client-api.js";

@@ -4,8 +4,8 @@
  * transactions, refunds, manual quantity changes, payments settings and config). Never import
  * this in browser code.
  */
+export { StackClientApp } from "./apps/client-app.js";
 export {
-  StackClientApp,
   StackPaymentsError,
   isStackPaymentsError,
   itemTopic,
@@ -55,7 +55,7 @@ export {
   type ProductsTopic,
   type LiveListener,
   type LiveValue,
-} from "./index.js";
+} from "./client-api.js";
 export { StackServerApp, type StackServerAppOptions, type CreateUserOptions } from "./apps/server-app.js";
 // Query-options factories are React-free, and a Next.js server component cannot call functions of
 // a "use client" module: prefetch on the server with these, render with `stack-payments/react`.

@@ -1,9 +1,8 @@
 /**
- * Building a request: its URL, its headers in the official order, and the guard that puts the SDK's
- * own credentials back after user hooks ran, so no hook can replace or leak them.
+ * Building a request: its URL and its headers in the official order (the guard that puts the SDK's
+ * own credentials back after user hooks ran is in user-hooks.ts).
  */
-import { StackPaymentsError } from "../errors.js";
-import { HEADER_PREFIXES, IDEMPOTENCY_KEY_HEADER, OVERRIDE_ERROR_STATUS_HEADER } from "../wire-constants.js";
+import { IDEMPOTENCY_KEY_HEADER, OVERRIDE_ERROR_STATUS_HEADER } from "../wire-constants.js";
 
 /** Version sent in `x-stack-client-version` (`js stack-payments@<version>`); kept equal to package.json by a test. */
 export const SDK_VERSION = "0.1.0";
@@ -40,17 +39,6 @@ export function apiUrl(base: string, path: string, query?: Record<string, string
   const defined = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
   return `${base}/api/v1${path}${defined.length ? `?${new URLSearchParams(defined).toString()}` : ""}`;
 }
-
-/**
- * Headers only the SDK may set: keys, tokens (both spellings of each) and the idempotency key (a
- * hook that changed it between attempts could make a retried write apply twice).
- */
-export const PROTECTED_HEADERS: readonly string[] = [
-  ...["secret-server-key", "super-secret-admin-key", "admin-access-token", "access-token", "refresh-token"].flatMap((name) =>
-    HEADER_PREFIXES.map((prefix) => prefix + name),
-  ),
-  IDEMPOTENCY_KEY_HEADER,
-];
 
 /** What {@link apiHeaders} needs to know about the app. */
 export interface HeaderConfig {
@@ -96,21 +84,4 @@ export function apiHeaders(config: HeaderConfig, call: HeaderCall): Headers {
   if (call.idempotencyKey) h.set(IDEMPOTENCY_KEY_HEADER, call.idempotencyKey);
   if (call.stream) h.set("accept", "text/event-stream");
   return h;
-}
-
-/**
- * Puts the SDK's own headers back onto `request` after user hooks ran: every protected header
- * carries exactly what `own` says (absent when `own` has none), and the request must still go to
- * the API's origin. Throws `CONFIGURATION_ERROR` when a hook pointed it elsewhere.
- */
-export function enforceOwnHeaders(request: Request, own: Headers, origin: string, what: string): void {
-  const target = new URL(request.url).origin;
-  if (target !== origin) {
-    throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `A beforeRequest hook sent ${what} to ${target}; the SDK only sends to ${origin}. Nothing was sent.` });
-  }
-  for (const name of PROTECTED_HEADERS) {
-    const value = own.get(name);
-    if (value === null) request.headers.delete(name);
-    else request.headers.set(name, value);
-  }
 }

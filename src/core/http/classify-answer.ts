@@ -5,7 +5,7 @@
 import { checkShape, type Shape } from "../wire-shape.js";
 import { StackPaymentsError } from "../errors.js";
 import { HEADER_PREFIXES } from "../wire-constants.js";
-import { isTimeoutError } from "ky";
+import { loadOnFirstUse } from "../load-on-first-use.js";
 
 /**
  * Largest answer body the SDK reads: 10 MiB. A larger one is refused with `RESPONSE_TOO_LARGE`
@@ -53,14 +53,21 @@ export function isInProgressAnswer(response: Response, sentKey: boolean): boolea
 }
 
 /**
+ * The errors of answers an API does not send (a redirect, a body over the limit, a 2xx that is not
+ * JSON), in rare-answer-errors.ts: loaded on first use. The server did answer, so if that load
+ * fails the call fails with NETWORK_ERROR, and nothing more is sent.
+ */
+const loadRareAnswerErrors = loadOnFirstUse(() => import("./rare-answer-errors.js"), "error messages");
+
+/**
  * Refuses redirects (the request was sent with `redirect: "manual"`) and applies the status
- * override, so everything after sees the real status. Returns `response` itself when nothing
+ * override, so everything after sees the real status. Resolves `response` itself when nothing
  * changes; `copyBody` when the caller will cancel `response`'s body afterwards (ky does, for the
  * response it hands to an afterResponse hook).
  */
-export function normalizeAnswer(response: Response, request: { method: string; url: string }, copyBody = false): Response {
+export async function normalizeAnswer(response: Response, request: { method: string; url: string }, copyBody = false): Promise<Response> {
   if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
-    throw redirectError(response, request);
+    throw (await loadRareAnswerErrors()).redirectError(response, request);
   }
   const status = actualStatus(response);
   if (status === response.status) return response;
@@ -68,40 +75,15 @@ export function normalizeAnswer(response: Response, request: { method: string; u
   return new Response(body, { status, headers: response.headers });
 }
 
-function redirectError(response: Response, request: { method: string; url: string }): StackPaymentsError {
-  const from = new URL(request.url);
-  const location = response.headers.get("location");
-  let to: URL | undefined;
-  try {
-    // A browser hides the target of a redirect it did not follow (an opaque redirect).
-    if (location !== null) to = new URL(location, from);
-  } catch {
-    // an unparsable Location is reported as hidden
-  }
-  const elsewhere = to && to.origin !== from.origin;
-  return new StackPaymentsError({
-    code: "UNEXPECTED_REDIRECT",
-    ...(response.status ? { status: response.status } : {}),
-    message: `The API answered ${request.method} ${from.pathname} with a redirect${to ? ` to ${to.href}` : ""}. The SDK never follows redirects: nothing was sent there.${elsewhere ? ` If ${to!.origin} is your API, set baseUrl to it.` : ""}`,
-    details: { location: to?.href ?? null, sameOrigin: to ? !elsewhere : null },
-  });
-}
-
 /**
  * Reads a body as text, refusing it with `RESPONSE_TOO_LARGE` once its `content-length` or its
  * running byte count passes `limit`; the rest is never downloaded.
  */
 export async function readText(response: Response, limit: number, what: string): Promise<string> {
-  const tooLarge = () =>
-    new StackPaymentsError({
-      code: "RESPONSE_TOO_LARGE",
-      status: response.status,
-      message: `The API's answer to ${what} is larger than the SDK's limit of ${limit} bytes; it was not read.`,
-      details: { limit },
-    });
+  const tooLarge = async () => (await loadRareAnswerErrors()).tooLargeError(response, limit, what);
   if (Number(response.headers.get("content-length")) > limit) {
     void response.body?.cancel().catch(() => {});
-    throw tooLarge();
+    throw await tooLarge();
   }
   if (!response.body) return "";
   const reader = response.body.getReader();
@@ -112,25 +94,19 @@ export async function readText(response: Response, limit: number, what: string):
     if (done) return text + decoder.decode();
     if ((size += value.byteLength) > limit) {
       void reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw await tooLarge();
     }
     text += decoder.decode(value, { stream: true });
   }
 }
 
 /** Parses a 2xx body as JSON (empty → `{}`); anything else is `RESPONSE_VALIDATION_ERROR` saying what came instead. */
-export function parseJson(text: string, response: Response, what: string): unknown {
+export async function parseJson(text: string, response: Response, what: string): Promise<unknown> {
   if (text === "") return {};
   try {
     return JSON.parse(text);
   } catch (cause) {
-    const type = response.headers.get("content-type");
-    throw new StackPaymentsError({
-      code: "RESPONSE_VALIDATION_ERROR",
-      message: `The API's answer to ${what} is not JSON (content-type ${type}): is baseUrl the Stack API, not a web page? It starts: ${text.slice(0, 60)}`,
-      details: { path: "", contentType: type },
-      cause,
-    });
+    throw (await loadRareAnswerErrors()).notJsonError(text, response, what, cause);
   }
 }
 
@@ -212,17 +188,17 @@ export function nothingSent(error: unknown): boolean {
 const LOCAL = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/;
 
 /**
- * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time, else
+ * The error of a call that got no answer: `TIMEOUT` for an attempt that ran out of time (`timedOut`: ky's timeout error), else
  * `OUTCOME_UNKNOWN` for a write that may have reached the server, else `NETWORK_ERROR` naming the
  * URL (and, for a local URL nobody listens on, how to start the emulator).
  */
-export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean): StackPaymentsError {
+export function failureError(error: unknown, call: CallInfo, maybeApplied: boolean, timedOut: boolean): StackPaymentsError {
   const what = `${call.method} ${call.path}`;
   const unknown = call.write && maybeApplied;
   const cause = error as { message?: string; cause?: { code?: string; message?: string } };
   const why = cause.cause?.code ?? cause.cause?.message ?? cause.message;
   const details: Record<string, unknown> = { method: call.method, path: call.path, url: call.url, ...(unknown ? { outcomeUnknown: true } : {}) };
-  if (isTimeoutError(error)) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
+  if (timedOut) return new StackPaymentsError({ code: "TIMEOUT", message: `An attempt at ${what} timed out${unknown ? `; ${MAYBE_APPLIED}` : "."}`, details, cause });
   if (unknown) return new StackPaymentsError({ code: "OUTCOME_UNKNOWN", message: `${what} got no answer (${why}); ${MAYBE_APPLIED}`, details, cause });
   const hint = nothingSent(error) && LOCAL.test(new URL(call.url).hostname) ? " Nothing is listening there: start the emulator with `npx stack-payments emulator`, or set baseUrl to your API." : "";
   return new StackPaymentsError({ code: "NETWORK_ERROR", message: `${what} failed: ${call.url} could not be reached (${why}).${hint}`, details, cause });

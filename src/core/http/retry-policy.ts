@@ -3,7 +3,8 @@
  * ky does the waiting (exponential backoff with jitter, `Retry-After`) and counts attempts; this
  * module only answers "may this failure be repeated?".
  */
-import { isHTTPError, isTimeoutError, type RetryOptions as KyRetryOptions } from "ky";
+import type { RetryOptions as KyRetryOptions } from "ky";
+import type { Ky } from "./load-ky.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../wire-constants.js";
 import { answerHeader, isInProgressAnswer, nothingSent } from "./classify-answer.js";
 
@@ -64,8 +65,9 @@ export function isNetworkFailure(error: unknown): boolean {
  * `Retry-After` is past the deadline. A refused connection sent nothing: always. A 5xx, a lost
  * answer or a timed-out attempt: only when the call is repeatable. The emulator's "key still in
  * progress" 409: when repeatable, with the same key. Known errors and plain 4xx answers: never.
+ * `ky`'s guards tell its errors apart (ky itself is loaded on first use, see load-ky.ts).
  */
-export function mayRetry(error: unknown, call: RetryCall): boolean {
+export function mayRetry(error: unknown, call: RetryCall, { isHTTPError, isTimeoutError }: Pick<Ky, "isHTTPError" | "isTimeoutError">): boolean {
   if (isHTTPError(error)) {
     const response = error.response;
     if (answerHeader(response, "known-error")) return false;

@@ -3,14 +3,16 @@
  * retries, waits (backoff, `Retry-After`) and times out attempts; this module supplies the policy:
  * what may be retried, the status override, the token refresh, the error mapping, one deadline
  * per call, redirects refused and answers capped. `request`, `refreshAccessToken` and `openStream`
- * share one path ({@link send}), so every rule holds for all three.
+ * share one path ({@link send}), so every rule holds for all three. ky itself comes from
+ * load-ky.ts (registered by the browser entry, else loaded with the first request), and the app's
+ * own hooks from user-hooks.ts when the app passes any.
  */
-import ky, { HTTPError, isForceRetryError, isHTTPError, isTimeoutError, type AfterResponseHook, type BeforeErrorHook, type BeforeRequestHook, type BeforeRetryHook, type KyRequest } from "ky";
+import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, BeforeRetryHook } from "ky";
 import type { Shape } from "../wire-shape.js";
 import { StackPaymentsError, errorCodeIs, invalidArgument } from "../errors.js";
 import { IDEMPOTENCY_SUPPORTED_HEADER } from "../wire-constants.js";
 import { oauthTokenResponseShape } from "../wire-shapes.js";
-import { NO_TOKENS, apiHeaders, apiUrl, enforceOwnHeaders, randomId, type AccessType, type SessionTokens } from "./build-request.js";
+import { NO_TOKENS, apiHeaders, apiUrl, randomId, type AccessType, type SessionTokens } from "./build-request.js";
 import {
   MAX_RESPONSE_BYTES,
   actualStatus,
@@ -26,6 +28,9 @@ import {
 } from "./classify-answer.js";
 import { isNetworkFailure, kyRetryOptions, markNetworkFailure, mayRetry, type RetryOptions } from "./retry-policy.js";
 import { withDeadline, type CallOptions } from "./deadline.js";
+import { loadKy, type Ky } from "./load-ky.js";
+import { loadOnFirstUse } from "../load-on-first-use.js";
+import type { UserHooks } from "./user-hooks.js";
 
 /** HTTP methods the SDK uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -144,7 +149,8 @@ interface CallState {
   deadlineAt: number;
 }
 
-type UserHooks = { [K in keyof TransportHooks]-?: NonNullable<TransportHooks[K]> };
+/** The app's hooks with the guards around them (user-hooks.ts), for apps that pass hooks. */
+const loadUserHooks = loadOnFirstUse(() => import("./user-hooks.js"), "request hooks");
 
 /** Copies the user's hook lists; an unknown hook name is refused (ky would ignore it silently). */
 function checkHooks(hooks: TransportHooks = {}): UserHooks {
@@ -175,15 +181,18 @@ export function createTransport(options: TransportOptions): Transport {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const retry = options.retry || {};
   const hooks = checkHooks(options.hooks);
+  const hasUserHooks = Object.values(hooks).some((list) => list.length > 0);
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   let idempotencySupported = false;
   // Cloudflare Workers reject these RequestInit fields; the official SDK leaves them out there too.
   const fetchInit: RequestInit = "WebSocketPair" in globalThis ? {} : { credentials: "omit", cache: "no-store" };
 
   /** The one path every request takes: ky with the policy's hooks, retry options and fetch. */
-  function send(call: Call, state: CallState, signal: AbortSignal): Promise<Response> {
+  async function send(call: Call, state: CallState, signal: AbortSignal, ky: Ky): Promise<Response> {
     const repeatable = () => !call.write || (call.idempotencyKey !== undefined && idempotencySupported);
-    return ky(call.url, {
+    const { isHTTPError, isTimeoutError } = ky;
+    const user = hasUserHooks ? (await loadUserHooks()).wrapUserHooks(hooks, ky, { what: `${call.method} ${call.path}`, origin, repeatable }) : undefined;
+    return ky.default(call.url, {
       method: call.method,
       headers: call.headers(NO_TOKENS),
       ...(call.body === undefined ? {} : { body: call.body }),
@@ -193,7 +202,7 @@ export function createTransport(options: TransportOptions): Transport {
       signal,
       timeout: call.stream ? false : (retry.attemptTimeoutMs ?? false),
       throwHttpErrors: !call.stream,
-      retry: call.stream ? 0 : kyRetryOptions(options.retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() })),
+      retry: call.stream ? 0 : kyRetryOptions(options.retry, (error) => mayRetry(error, { repeatable, remainingMs: () => state.deadlineAt - Date.now() }, { isHTTPError, isTimeoutError })),
       hooks: {
         // One hook of ours around the user's: ky stops at the first hook that returns a Request,
         // and the SDK's own headers must be put back after every user hook.
@@ -203,51 +212,18 @@ export function createTransport(options: TransportOptions): Transport {
             state.accessToken = tokens.accessToken;
             const own = call.headers(tokens, options.projectOwnerSession ? await options.projectOwnerSession() : null);
             for (const [name, value] of own) request.headers.set(name, value);
-            let current: Request = request;
-            for (const hook of hooks.beforeRequest) {
-              const result = await hook(current as KyRequest, kyOptions, hookState);
-              if (result instanceof Response) return result;
-              if (result instanceof Request) {
-                current = result;
-                break;
-              }
-            }
-            enforceOwnHeaders(current, own, origin, `${call.method} ${call.path}`);
-            return current === request ? undefined : current;
+            return user?.beforeRequest(request, own, kyOptions, hookState);
           },
         ],
         afterResponse: [
-          (request, _options, response) => {
-            const normalized = normalizeAnswer(response, request, true);
+          async (request, _options, response) => {
+            const normalized = await normalizeAnswer(response, request, true);
             return normalized === response ? undefined : normalized;
           },
           ...hooks.afterResponse,
         ],
-        beforeRetry: [
-          async (retryState) => {
-            // ky skips the policy for a retry forced by an afterResponse hook: check it here.
-            if (isForceRetryError(retryState.error) && !repeatable()) {
-              throw new StackPaymentsError({ code: "CONFIGURATION_ERROR", message: `A hook asked to retry ${call.method} ${call.path}, which is not safe to repeat.` });
-            }
-            for (const hook of hooks.beforeRetry) {
-              const result = await hook(retryState);
-              // ky.stop would resolve the call with nothing; the call fails with the attempt's error instead.
-              if (result === ky.stop) throw retryState.error;
-              if (result instanceof Request || result instanceof Response) return result;
-            }
-            return undefined;
-          },
-        ],
-        // A copy: the SDK still reads the original's body for the known error.
-        beforeError: hooks.beforeError.map((hook): BeforeErrorHook => async (error, hookState) => {
-          const copy = new HTTPError(error.response.clone(), error.request, error.options);
-          try {
-            await hook(copy, hookState);
-          } finally {
-            void copy.response.body?.cancel().catch(() => {});
-          }
-          return error;
-        }),
+        beforeRetry: user?.beforeRetry ?? [],
+        beforeError: user?.beforeError ?? [],
       },
       fetch: async (input, init) => {
         state.inFlight = true;
@@ -282,17 +258,18 @@ export function createTransport(options: TransportOptions): Transport {
     const state: CallState = { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity };
     return withDeadline(callOptions, options.timeoutMs, () => call.write && (state.maybeApplied || state.inFlight), async ({ signal, at }) => {
       state.deadlineAt = at;
+      const ky = await loadKy();
       for (;;) {
         let response: Response;
         try {
           // A Response returned by a beforeRetry hook skipped the afterResponse hooks: normalize it here.
-          response = normalizeAnswer(await send(call, state, signal), call);
+          response = await normalizeAnswer(await send(call, state, signal, ky), call);
         } catch (error) {
-          if (isHTTPError(error)) response = error.response;
-          else if (isNetworkFailure(error) || isTimeoutError(error)) throw failureError(error, call, state.maybeApplied);
+          if (ky.isHTTPError(error)) response = error.response;
+          else if (isNetworkFailure(error) || ky.isTimeoutError(error)) throw failureError(error, call, state.maybeApplied, ky.isTimeoutError(error));
           else throw error;
         }
-        if (response.ok) return accept(parseJson(await readText(response, maxResponseBytes, what), response, what), what);
+        if (response.ok) return accept(await parseJson(await readText(response, maxResponseBytes, what), response, what), what);
         const error = await answerError(response, call, state.maybeApplied);
         const next = recover(error, state);
         if (next === undefined) throw error;
@@ -371,7 +348,7 @@ export function createTransport(options: TransportOptions): Transport {
       stream: true,
       headers: (tokens, adminAccessToken) => apiHeaders(options, { accessType: req.accessType, tokens, adminAccessToken, json: false, stream: true }),
     };
-    return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal), call);
+    return normalizeAnswer(await send(call, { maybeApplied: false, inFlight: false, accessToken: null, deadlineAt: Infinity }, signal, await loadKy()), call);
   }
 
   return {
