@@ -2,11 +2,16 @@
  * Test support for the React tests: one in-process emulator per file, a server app (the "backend"),
  * signed-in client apps whose fetch goes to the emulator and is counted.
  */
+import { configure } from "@testing-library/react";
 import { StackClientApp } from "../../src/apps/client-app.js";
 import { StackServerApp } from "../../src/apps/server-app.js";
 import type { PaymentsConfig } from "../../src/core/schemas/index.js";
 import type { Emulator } from "../../src/emulator/create-emulator.js";
 import { createProjectEmulator } from "../../src/testing.js";
+
+// waitFor's default of 1 s is a timed test in disguise: on a busy machine a first render's reads
+// (user, items, products, teams) take longer. Waits end as soon as their condition holds.
+configure({ asyncUtilTimeout: 15_000 });
 
 export const BASE_URL = "http://emulator.test";
 
