@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 // npm writes node_modules/.package-lock.json at the end of every install: without it the last
 // install did not finish.
 if (!existsSync(`${root}node_modules/.package-lock.json`)) {
-  console.log("node_modules is missing: running `npm ci` once…");
+  console.log("node_modules is missing: running `npm ci` once (1-2 minutes; npm prints nothing until it is done)…");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const result = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) {

@@ -150,7 +150,7 @@ try {
       "",
       `  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
       `  Open ${appUrl}  (${example.title})`,
-      hosted ? `  Stack API: ${apiUrl ?? "https://api.stack-auth.com"} (hosted project ${process.env.STACK_PROJECT_ID})` : `  Emulator:  ${apiUrl}  (config examples/payments.json)`,
+      hosted ? `  Stack API: ${apiUrl ?? "https://api.stack-auth.com"} (hosted project ${process.env.STACK_PROJECT_ID})` : `  Emulator:  ${apiUrl}  (config examples/payments.json${options.live ? "; live mode: pay with the test cards, e.g. 4242 4242 4242 4242" : ""})`,
       ...(hosted ? [] : [`  Dashboard: ${apiUrl}/dashboard  (payments dashboard of the emulator)`]),
       "  Press Ctrl-C to stop.",
       "",

@@ -131,11 +131,13 @@ function SignedIn({ session, onSignOut }: { session: DashboardSession; onSignOut
   );
 }
 
+// "updates", not a bare "Live": next to the "Test mode" / "Live mode" badge a bare "Live" read as the
+// payments mode rather than the state of the event stream.
 const LIVE_LABELS: Record<EventStreamState, { label: string; tone: "green" | "amber" | "red" | "neutral" }> = {
-  open: { label: "Live", tone: "green" },
+  open: { label: "Live updates", tone: "green" },
   connecting: { label: "Connecting…", tone: "amber" },
   retrying: { label: "Reconnecting…", tone: "amber" },
-  unsupported: { label: "Not live", tone: "red" },
+  unsupported: { label: "No live updates", tone: "red" },
   closed: { label: "Offline", tone: "neutral" },
 };
 

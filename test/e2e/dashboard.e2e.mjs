@@ -104,7 +104,7 @@ export const tests = [
       // Enter submits the form.
       await page.getByTestId("sign-in-key").press("Enter");
       await expectText(page, "project-name", "Emulator development project");
-      await expectText(page, "live-state", "Live");
+      await expectText(page, "live-state", "Live updates");
       assert.deepEqual(keyRequests, ["/api/v1/internal/emulator/admin-session"], "only the sign-in exchange carries the admin key");
       const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.cookie);
       assert.ok(!stored.includes(ADMIN_KEY), "the admin key is in no storage of the page");
