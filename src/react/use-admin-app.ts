@@ -2,7 +2,6 @@
  * `useAdminApp`: the `StackAdminApp` of the nearest `StackProvider`, for the admin hooks and for
  * your own calls (refunds, quantity changes, config updates) from components.
  */
-import { useEffect } from "react";
 import type { StackAdminApp } from "../apps/admin-app.js";
 import { StackPaymentsError } from "../core/errors.js";
 import { connectAdminQueries, isAdminQueryApp, type AdminQueryApp } from "./admin-query-options.js";
@@ -24,6 +23,9 @@ export function useAdminApp<T extends AdminQueryApp = StackAdminApp>(hook = "use
       message: `${hook} needs a StackAdminApp (from stack-payments/server) in <StackProvider app={...}>; this provider has a ${app.kind} app.`,
     });
   }
-  useEffect(() => connectAdminQueries(app, queryClient), [app, queryClient]);
+  // Linked during render, not in an effect: a component that suspended commits (and runs its
+  // effects) only after its data arrives, and a write made in that gap would re-read nothing. The
+  // link is idempotent and lasts as long as the app and the client, so there is nothing to undo.
+  connectAdminQueries(app, queryClient);
   return app as unknown as T;
 }
