@@ -10,8 +10,9 @@ import { startEmulator, type StartEmulatorOptions } from "./emulator/start-emula
 
 const USAGE = `Usage: stack-payments emulator [options]
 
-Runs a local emulator of the Stack Auth payments API (test mode, no Stripe needed): a development
-project ready to use, and more projects created as on the hosted API.
+Runs a local emulator of the Stack Auth payments API, offline and with no Stripe account: a
+development project ready to use (test mode unless --live), and more projects created as on the
+hosted API. Its dashboard is at <base URL>/dashboard.
 
 Options:
   --config <file>   payments config (payments.json, camelCase; the "payments" key of a full config also works)
