@@ -153,6 +153,16 @@ export function ErrorNote({ error, retry, title = "Something went wrong" }: { er
   );
 }
 
+/** A form's or card's error line (`role="alert"`), or nothing while there is no error. */
+export function FormError({ error, testId }: { error: unknown; testId?: string }) {
+  if (error === null || error === undefined) return null;
+  return (
+    <p className="form-error" role="alert" data-testid={testId}>
+      {errorMessage(error)}
+    </p>
+  );
+}
+
 /** A section's title, what it is for, and its main actions. */
 export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
   return (

@@ -19,7 +19,7 @@ import type { DashboardSession } from "../admin-session.js";
 import { CUSTOMER_TYPE_LABELS, formatDateTime, formatMoney, shortId } from "../format.js";
 import { dashboardKeys } from "../live-updates.js";
 import { href, navigate } from "../router.js";
-import { Badge, Button, Card, Dialog, EmptyState, ErrorNote, Field, Loading, PageHeader, Segmented, errorMessage, useDebounced, useToast } from "../ui.js";
+import { Badge, Button, Card, Dialog, EmptyState, ErrorNote, Field, FormError, Loading, PageHeader, Segmented, errorMessage, useDebounced, useToast } from "../ui.js";
 import { TransactionList } from "./transactions.js";
 
 const TYPES: ReadonlyArray<{ value: CustomerType; label: string }> = [
@@ -449,11 +449,7 @@ function GrantDialog({ session, type, id, payments, onClose }: { session: Dashbo
               {(props) => <input {...props} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} data-testid="grant-quantity" />}
             </Field>
           )}
-          {error !== null && !quantityError && (
-            <p className="form-error" role="alert" data-testid="grant-error">
-              {errorMessage(error)}
-            </p>
-          )}
+          {!quantityError && <FormError error={error} testId="grant-error" />}
         </form>
       )}
     </Dialog>
@@ -488,7 +484,7 @@ function SimulateDialog({ session, type, id, payments, onClose }: { session: Das
       toast(`Paid ${formatMoney(made.amount_usd)} for ${payments.products?.[productId]?.displayName ?? productId} with the test card 4242.`);
       onClose();
     } catch (e) {
-      setError(isStackPaymentsError(e) && e.status === 404 ? new Error("This emulator has no payment provider yet: simulated paid purchases need a newer emulator.") : e);
+      setError(e);
     } finally {
       setBusy(false);
     }

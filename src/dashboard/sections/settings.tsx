@@ -10,7 +10,7 @@ import { usePaymentMethodConfigs, useProjectConfig, useStripeAccountInfo } from 
 import type { DashboardSession } from "../admin-session.js";
 import { formatDateTime } from "../format.js";
 import { dashboardKeys } from "../live-updates.js";
-import { Badge, Button, Card, ErrorNote, Field, Loading, PageHeader, Switch, errorMessage, useToast } from "../ui.js";
+import { Badge, Button, Card, ErrorNote, Field, FormError, Loading, PageHeader, Switch, useToast } from "../ui.js";
 
 /** The Settings section. */
 export function SettingsSection({ session }: { session: DashboardSession }) {
@@ -70,11 +70,7 @@ function ModeSettings() {
           />
         </div>
       )}
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorMessage(error)}
-        </p>
-      )}
+      <FormError error={error} />
     </Card>
   );
 }
@@ -137,11 +133,7 @@ function PaymentMethods() {
             )}
           </>
         ))}
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorMessage(error)}
-        </p>
-      )}
+      <FormError error={error} />
     </Card>
   );
 }
@@ -203,11 +195,7 @@ function StripeAccount() {
             </Button>
           </>
         ))}
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorMessage(error)}
-        </p>
-      )}
+      <FormError error={error} />
     </Card>
   );
 }
@@ -271,11 +259,7 @@ function TestClock({ session }: { session: DashboardSession }) {
           Advance
         </Button>
       </form>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorMessage(error)}
-        </p>
-      )}
+      <FormError error={error} />
     </Card>
   );
 }

@@ -13,7 +13,7 @@ import { useTransactions } from "../../react/use-transactions.js";
 import type { DashboardSession } from "../admin-session.js";
 import { CUSTOMER_TYPE_LABELS, formatDateTime, formatMoney, shortId, signed } from "../format.js";
 import { href, navigate } from "../router.js";
-import { Badge, Button, Card, Dialog, EmptyState, ErrorNote, Field, Loading, PageHeader, errorMessage, useToast } from "../ui.js";
+import { Badge, Button, Card, Dialog, EmptyState, ErrorNote, Field, FormError, Loading, PageHeader, errorMessage, useToast } from "../ui.js";
 
 /** Words for each transaction type. */
 export const TRANSACTION_TYPE_LABELS: Record<TransactionType, string> = {
@@ -386,11 +386,7 @@ function RefundForm({ transactionId, target, onDone }: { transactionId: string; 
           </Field>
         )}
       </div>
-      {error !== null && !amountError && !quantityError && (
-        <p className="form-error" role="alert" data-testid="refund-error">
-          {errorMessage(error)}
-        </p>
-      )}
+      {!amountError && !quantityError && <FormError error={error} testId="refund-error" />}
       <div className="form-actions">
         <Button type="submit" variant="danger" busy={busy} data-testid="refund-submit">
           Refund {amount.trim() && Number.isFinite(Number(amount)) ? formatMoney(amount.trim()) : ""}
