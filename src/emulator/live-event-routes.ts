@@ -104,6 +104,31 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
   });
 }
 
+/**
+ * Serves `run` as `text/event-stream` with the headers every stream of the emulator sends: no
+ * caching, no proxy buffering, and no `transfer-encoding` header of its own (the server sets it).
+ */
+export function eventStreamResponse(ctx: RequestContext, run: (stream: SSEStreamingApi) => Promise<void>): Response {
+  const response = streamSSE(honoContextOf(ctx), run);
+  response.headers.set("content-type", "text/event-stream; charset=utf-8");
+  response.headers.set("cache-control", "no-store, max-age=0");
+  response.headers.set("x-accel-buffering", "no");
+  response.headers.delete("transfer-encoding");
+  return response;
+}
+
+/**
+ * Counts a new stream against the caller's and the emulator's caps: its place (`release()` once
+ * the stream ends), or the 429 answer with `Retry-After` to send instead.
+ */
+export function admitStream(ctx: RequestContext): { release(): void } | Response {
+  const admitted = hubOf(ctx).admit(callerOf(ctx));
+  if (!("refusal" in admitted)) return admitted;
+  const refused = textResponse(429, admitted.refusal);
+  refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+  return refused;
+}
+
 /** The hub of the app serving this request. */
 function hubOf(ctx: RequestContext): LiveStreamHub {
   return honoContextOf(ctx).var.services.liveStreams;
@@ -130,15 +155,11 @@ export const liveEventRoutes: Route[] = [
       // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
       if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       const hub = hubOf(ctx);
-      const admitted = hub.admit(callerOf(ctx));
-      if ("refusal" in admitted) {
-        const refused = textResponse(429, admitted.refusal);
-        refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
-        return refused;
-      }
+      const admitted = admitStream(ctx);
+      if (admitted instanceof Response) return admitted;
       let response: Response;
       try {
-        response = streamSSE(honoContextOf(ctx), async (stream) => {
+        response = eventStreamResponse(ctx, async (stream) => {
           try {
             await serveStream(ctx, stream, hub, c, lastId);
           } finally {
@@ -149,10 +170,6 @@ export const liveEventRoutes: Route[] = [
         admitted.release();
         throw error;
       }
-      response.headers.set("content-type", "text/event-stream; charset=utf-8");
-      response.headers.set("cache-control", "no-store, max-age=0");
-      response.headers.set("x-accel-buffering", "no");
-      response.headers.delete("transfer-encoding");
       return response;
     },
   }),

@@ -9,7 +9,6 @@
  * - `GET /internal/emulator/custom-customers`: the custom customer ids the project's ledger knows
  *   (the hosted API has no listing of them).
  */
-import { streamSSE } from "hono/streaming";
 import {
   activityResponseSchema,
   customCustomersQuerySchema,
@@ -19,7 +18,7 @@ import {
 import type { ItemResponse, ProductsListResponse } from "../../core/schemas/index.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { honoContextOf } from "../middleware/authenticate.js";
+import { eventStreamResponse } from "../live-event-routes.js";
 import { activityRecorderFor, type ActivityEntry } from "./activity-recorder.js";
 
 /** How often the stream looks for new payments events. */
@@ -132,7 +131,7 @@ export const adminEventRoutes: Route[] = [
         wake?.();
       });
 
-      const response = streamSSE(honoContextOf(ctx), async (stream) => {
+      return eventStreamResponse(ctx, async (stream) => {
         const onAbort = () => stream.abort();
         ctx.request.signal.addEventListener("abort", onAbort, { once: true });
         stream.onAbort(() => {
@@ -181,11 +180,6 @@ export const adminEventRoutes: Route[] = [
           unsubscribe();
         }
       });
-      response.headers.set("content-type", "text/event-stream; charset=utf-8");
-      response.headers.set("cache-control", "no-store, max-age=0");
-      response.headers.set("x-accel-buffering", "no");
-      response.headers.delete("transfer-encoding");
-      return response;
     },
   }),
   defineRoute({

@@ -8,7 +8,6 @@
  * - for admins: a simulated paid purchase (test card 4242), the payment emails outbox and its
  *   live stream, and the provider's events with a redelivery (the hosted handling is idempotent).
  */
-import { streamSSE } from "hono/streaming";
 import * as z from "zod/mini";
 import {
   authenticateIntentBodySchema,
@@ -25,9 +24,8 @@ import {
   simulatePurchaseResponseSchema,
 } from "../../core/schemas/index.js";
 import { ensureCustomerExists } from "../customer-access.js";
-import { answer, ApiError, defineRoute, textResponse, type RequestContext, type Route } from "../http.js";
-import { callerOf } from "../live-event-routes.js";
-import { RETRY_AFTER_SECONDS } from "../live-events.js";
+import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
+import { admitStream, eventStreamResponse } from "../live-event-routes.js";
 import { honoContextOf } from "../middleware/authenticate.js";
 import { resolveRequestedProduct } from "../payments/purchase.js";
 import { getProjectConfig } from "../project-config.js";
@@ -220,17 +218,13 @@ export const providerRoutes: Route[] = [
       // its polling loop would run on.
       if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       // Each stream polls the database, so it counts against the same caps as the event streams.
-      const admitted = honoContextOf(ctx).var.services.liveStreams.admit(callerOf(ctx));
-      if ("refusal" in admitted) {
-        const refused = textResponse(429, admitted.refusal);
-        refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
-        return refused;
-      }
+      const admitted = admitStream(ctx);
+      if (admitted instanceof Response) return admitted;
       let response: Response;
       try {
         const latest = await listOutbox(ctx.db, projectId, { limit: 1 });
         let lastSeq = latest[0]?.seq ?? 0;
-        response = streamSSE(honoContextOf(ctx), async (stream) => {
+        response = eventStreamResponse(ctx, async (stream) => {
           try {
             const onAbort = () => stream.abort();
             ctx.request.signal.addEventListener("abort", onAbort, { once: true });
@@ -256,9 +250,6 @@ export const providerRoutes: Route[] = [
         admitted.release();
         throw error;
       }
-      response.headers.set("content-type", "text/event-stream; charset=utf-8");
-      response.headers.set("cache-control", "no-store, max-age=0");
-      response.headers.delete("transfer-encoding");
       return response;
     },
   }),
