@@ -35,7 +35,7 @@ import {
   type ProviderPaymentMethod,
 } from "./provider-store.js";
 import { settleInvoicePayment } from "./subscriptions.js";
-import { AUTHENTICATION_FAILED, chargeOutcome, readCard, type CardInput, type ChargeOutcome } from "./test-cards.js";
+import { AUTHENTICATION_FAILED, chargeOutcome, readCard, type CardInput, type ChargeOutcome, type CheckedCard } from "./test-cards.js";
 import { deliverEvents } from "./webhook-handler.js";
 
 /** What a one-time purchase's payment carries, as the hosted API sets its metadata. */
@@ -227,6 +227,34 @@ async function lockForChange(tx: SqlExecutor, clientSecret: string): Promise<Pro
 }
 
 /**
+ * The typed card, or a {@link ProviderRequestError} naming the field that is malformed (number,
+ * expiry, CVC), as Stripe answers a card it cannot read.
+ */
+export function readCardOrRefuse(card: CardInput, now: number): CheckedCard {
+  const read = readCard(card, now);
+  if ("problem" in read) throw new ProviderRequestError(400, "card_error", read.problem.code, read.problem.message, read.problem.param);
+  return read.card;
+}
+
+/** Stores a typed card as a payment method of the project, not yet attached to a customer. */
+export async function saveCard(tx: SqlExecutor, projectId: string, card: CheckedCard, now: number): Promise<ProviderPaymentMethod> {
+  const pm: ProviderPaymentMethod = {
+    id: providerId("pm"),
+    projectId,
+    providerCustomerId: null,
+    brand: card.brand,
+    last4: card.last4,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    behavior: card.behavior,
+    name: card.name,
+    createdAt: now,
+  };
+  await insertPaymentMethod(tx, pm);
+  return pm;
+}
+
+/**
  * Confirms a payment with a card (see the module comment). Malformed cards are refused with a
  * {@link ProviderRequestError} naming the field and change nothing.
  */
@@ -240,22 +268,9 @@ export async function confirmPaymentIntent(db: Db, clientSecret: string, card: C
       const locked = await lockForChange(tx, clientSecret);
       if ("done" in locked) return paymentIntentView(tx, locked.done);
       const pi = locked;
-      const read = readCard(card, now);
-      if ("problem" in read) throw new ProviderRequestError(400, "card_error", read.problem.code, read.problem.message, read.problem.param);
+      const read = readCardOrRefuse(card, now);
       await checkStillPurchasable(tx, pi, now);
-      const pm: ProviderPaymentMethod = {
-        id: providerId("pm"),
-        projectId: pi.projectId,
-        providerCustomerId: null,
-        brand: read.card.brand,
-        last4: read.card.last4,
-        expMonth: read.card.expMonth,
-        expYear: read.card.expYear,
-        behavior: read.card.behavior,
-        name: read.card.name,
-        createdAt: now,
-      };
-      await insertPaymentMethod(tx, pm);
+      const pm = await saveCard(tx, pi.projectId, read, now);
       await settlePayment(tx, pi, pm, chargeOutcome(pm.behavior, "on"), now);
       return paymentIntentView(tx, (await findPaymentIntentBySecret(tx, clientSecret))!);
     },

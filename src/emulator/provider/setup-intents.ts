@@ -7,12 +7,11 @@
 import type { SetupIntentView } from "../../core/schemas/index.js";
 import { emulatorNow } from "../clock.js";
 import type { Db, SqlExecutor } from "../db.js";
-import { unknownSecret } from "./payment-intents.js";
+import { readCardOrRefuse, saveCard, unknownSecret } from "./payment-intents.js";
 import { ProviderRequestError } from "./provider-request-error.js";
 import {
   attachPaymentMethod,
   getPaymentMethod,
-  insertPaymentMethod,
   insertSetupIntent,
   lockSetupIntentBySecret,
   providerId,
@@ -21,7 +20,7 @@ import {
   type ProviderPaymentMethod,
   type ProviderSetupIntent,
 } from "./provider-store.js";
-import { AUTHENTICATION_FAILED, readCard, setupOutcome, type CardInput, type ChargeOutcome } from "./test-cards.js";
+import { AUTHENTICATION_FAILED, setupOutcome, type CardInput, type ChargeOutcome } from "./test-cards.js";
 
 /** A card's summary as billing and set-default answer it. */
 export function cardSummary(pm: ProviderPaymentMethod): { id: string; brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null } {
@@ -94,21 +93,7 @@ export async function confirmSetupIntent(db: Db, clientSecret: string, card: Car
       const si = await lockForChange(tx, clientSecret);
       if (si.status === "succeeded") return setupIntentView(tx, si);
       const now = await emulatorNow(tx, si.projectId, realNow);
-      const read = readCard(card, now);
-      if ("problem" in read) throw new ProviderRequestError(400, "card_error", read.problem.code, read.problem.message, read.problem.param);
-      const pm: ProviderPaymentMethod = {
-        id: providerId("pm"),
-        projectId: si.projectId,
-        providerCustomerId: null,
-        brand: read.card.brand,
-        last4: read.card.last4,
-        expMonth: read.card.expMonth,
-        expYear: read.card.expYear,
-        behavior: read.card.behavior,
-        name: read.card.name,
-        createdAt: now,
-      };
-      await insertPaymentMethod(tx, pm);
+      const pm = await saveCard(tx, si.projectId, readCardOrRefuse(card, now), now);
       await settle(tx, si, pm, setupOutcome(pm.behavior), now);
       return setupIntentView(tx, si);
     },
