@@ -18,7 +18,7 @@ import {
 import type { ItemResponse, ProductsListResponse } from "../../core/schemas/index.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { eventStreamResponse } from "../live-event-routes.js";
+import { admitStream, eventStreamResponse } from "../live-event-routes.js";
 import { activityRecorderFor, type ActivityEntry } from "./activity-recorder.js";
 
 /** How often the stream looks for new payments events. */
@@ -122,6 +122,11 @@ export const adminEventRoutes: Route[] = [
       const resume = parseResumeId(ctx);
       let paymentsId = resume?.paymentsId ?? (await latestPaymentsEventId(ctx.db, projectId));
       let activitySeq = resume?.activitySeq ?? recorder.latestSeq;
+      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
+      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
+      // Each stream polls the database, so it counts against the same caps as every event stream.
+      const admitted = admitStream(ctx);
+      if (admitted instanceof Response) return admitted;
       // Entries recorded while the stream is open, in order; those kept before it are replayed first.
       const pending: ActivityEntry[] = recorder.list(projectId, activitySeq);
       let wake: (() => void) | null = null;
@@ -178,6 +183,7 @@ export const adminEventRoutes: Route[] = [
           // The database went away (emulator closing) or the consumer left: end the stream.
         } finally {
           unsubscribe();
+          admitted.release();
         }
       });
     },
