@@ -65,7 +65,7 @@ const modulesFile = await bundle(
   `export { createEmulator, EMULATOR_MIGRATIONS } from ${src("src/emulator/create-emulator.ts")};
 export { startEmulator } from ${src("src/emulator/start-emulator.ts")};
 export { createPgliteDb } from ${src("src/emulator/pglite-db.ts")};
-export { defaultSnapshotCacheDir, findSnapshot, snapshotKey, PGLITE_SETTINGS } from ${src("src/emulator/pglite-snapshot.ts")};
+export { copySnapshot, defaultSnapshotCacheDir, makeRunDir, removeRunDir, snapshotKey, PGLITE_SETTINGS } from ${src("src/emulator/pglite-snapshot.ts")};
 export { findPostgresBinaries, startTestPostgres } from ${src("test/emulator/pg/postgres-server.ts")};
 `,
 );
@@ -298,19 +298,20 @@ async function benchSql() {
   state.recording = false;
   await recDb.close();
 
-  // 2. The baseline: a bare PGlite started the same way (same settings, same prepared copy), set up
-  // with the recorded statements, then the request's statements replayed OPS times.
-  const snapshot = await m.findSnapshot(m.defaultSnapshotCacheDir(), m.snapshotKey(migrations));
-  const pg = await PGlite.create({
-    loadDataDir: snapshot.blob,
-    startParams: [...PGlite.defaultStartParams, ...m.PGLITE_SETTINGS],
-  });
+  // 2. The baseline: a bare PGlite started the same way (same settings, a copy of the same prepared
+  // data directory in a folder of its own), set up with the recorded statements, then the request's
+  // statements replayed OPS times.
+  const cacheDir = m.defaultSnapshotCacheDir();
+  const bareDir = m.makeRunDir(cacheDir);
+  if (!(await m.copySnapshot(cacheDir, m.snapshotKey(migrations), bareDir))) throw new Error("no prepared copy to start the baseline from");
+  const pg = await PGlite.create({ dataDir: bareDir, startParams: [...PGlite.defaultStartParams, ...m.PGLITE_SETTINGS] });
   await replay(pg, setup);
   for (let i = 0; i < 50; i++) await replay(pg, perRequest);
   let start = performance.now();
   for (let i = 0; i < OPS; i++) await replay(pg, perRequest);
   const bareSeconds = (performance.now() - start) / 1000;
   await pg.close();
+  await m.removeRunDir(bareDir);
 
   // 3. The emulator with its own default storage, through its fetch handler, sequentially.
   const emulator = emulatorFor(undefined);

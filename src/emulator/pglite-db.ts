@@ -3,17 +3,30 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
 import { Mutex } from "./db-retry.js";
 import { migrate, type Migration } from "./migrate.js";
-import { discardSnapshot, findSnapshot, PGLITE_SETTINGS, snapshotCacheDir, snapshotKey, writeSnapshot, type SnapshotCache } from "./pglite-snapshot.js";
+import {
+  copySnapshot,
+  discardSnapshot,
+  isAlive,
+  keepSnapshot,
+  makeRunDir,
+  PGLITE_SETTINGS,
+  removeRunDir,
+  snapshotCacheDir,
+  snapshotKey,
+  snapshotPath,
+  snapshotWorkDir,
+  type SnapshotCache,
+} from "./pglite-snapshot.js";
 import { CHANGE_CHANNEL, noteStatement, ReadCache, type TransactionView } from "./read-cache.js";
 import { createScopedDb, type TransactionConnection } from "./scoped-db.js";
 
 /** Options of {@link createPgliteDb}. */
 export interface PgliteDbOptions {
-  /** Folder to keep the database in; omitted means in memory (lost on close). */
+  /** Folder to keep the database in; omitted means none kept (a private temp folder, removed on close). */
   dataDir?: string;
   /**
    * Migrations to apply before the database is returned. A new database (in memory, or a data
@@ -66,15 +79,6 @@ function executor(target: PGlite): SqlExecutor {
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
-}
-
 /**
  * Claims a data folder for this process. PGlite has no locking of its own, and two processes
  * writing one folder would corrupt it; a lock left by a process that died is taken over.
@@ -93,41 +97,62 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-async function openPglite(dataDir: string | undefined, extra: PGliteOptions = {}): Promise<PGlite> {
+async function openPglite(dataDir: string): Promise<PGlite> {
   const { PGlite } = await loadPglite();
-  return PGlite.create({
-    ...(dataDir === undefined ? {} : { dataDir }),
-    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
-    ...extra,
-  });
+  return PGlite.create({ dataDir, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
 }
 
 /**
- * Starts PGlite from the prepared copy for `key`; null when there is none or PGlite cannot start
- * from it (then the copy is discarded, and what it wrote to a data folder removed).
+ * Starts PGlite in `target` from the prepared copy for `key`; null when there is none or PGlite
+ * cannot start from it (then the copy is discarded, and what was copied into `target` removed).
  */
-async function openFromSnapshot(cacheDir: string, key: string, dataDir: string | undefined): Promise<PGlite | null> {
-  const snapshot = await findSnapshot(cacheDir, key);
-  if (!snapshot) return null;
-  const before = dataDir === undefined ? null : new Set(readdirSync(dataDir));
+async function openFromSnapshot(cacheDir: string, key: string, target: string): Promise<PGlite | null> {
+  mkdirSync(target, { recursive: true });
+  const before = new Set(readdirSync(target));
+  if (!(await copySnapshot(cacheDir, key, target))) return null;
   try {
-    return await openPglite(dataDir, { loadDataDir: snapshot.blob });
+    return await openPglite(target);
   } catch {
-    discardSnapshot(snapshot.file);
-    if (dataDir !== undefined && before)
-      for (const entry of readdirSync(dataDir)) if (!before.has(entry)) rmSync(join(dataDir, entry), { recursive: true, force: true });
+    discardSnapshot(snapshotPath(cacheDir, key));
+    for (const entry of readdirSync(target)) if (!before.has(entry)) rmSync(join(target, entry), { recursive: true, force: true });
     return null;
   }
 }
 
-/** Makes the prepared copy for `migrations` with a throwaway in-memory database. */
+/** Closes PGlite with its files all written (a checkpoint, then a clean shutdown), ready to be copied. */
+async function closeForCopy(pg: PGlite): Promise<void> {
+  await pg.exec("CHECKPOINT");
+  await pg.close();
+}
+
+/**
+ * Makes the prepared copy for `migrations` in `cacheDir`: the bare copy (initdb only, made first
+ * if missing) migrated in a work folder, closed, and kept. Failing only means no copy.
+ */
 async function prepareSnapshot(cacheDir: string, key: string, migrations: readonly Migration[]): Promise<void> {
-  const pg = await openPglite(undefined);
+  const bareKey = snapshotKey([]);
+  if (!existsSync(snapshotPath(cacheDir, bareKey))) {
+    const bareWork = snapshotWorkDir(cacheDir, bareKey);
+    const bare = await openPglite(bareWork);
+    // PGlite opens the "postgres" database; initdb's template databases are never used (nothing
+    // here creates databases) yet are more than half of the files every start would copy.
+    await bare.exec("UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')");
+    for (const name of ["template0", "template1"]) await bare.exec(`DROP DATABASE ${name}`);
+    await closeForCopy(bare);
+    keepSnapshot(bareWork, cacheDir, bareKey);
+  }
+  if (key === bareKey) return;
+  const work = snapshotWorkDir(cacheDir, key);
   try {
-    if (migrations.length > 0) await migrate(await wrapPglite(pg, async () => {}), migrations);
-    await writeSnapshot(pg, cacheDir, key);
+    const pg = (await openFromSnapshot(cacheDir, bareKey, work)) ?? (await openPglite(work));
+    try {
+      await migrate(await wrapPglite(pg, () => {}), migrations);
+    } finally {
+      await closeForCopy(pg);
+    }
+    keepSnapshot(work, cacheDir, key);
   } finally {
-    await pg.close();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -137,6 +162,9 @@ async function prepareSnapshot(cacheDir: string, key: string, migrations: readon
  * transaction instead of waiting for it (which would deadlock). Transactions, savepoints and
  * deferred transactions behave as on PostgreSQL (see `createScopedDb`).
  *
+ * Without `dataDir` the database lasts as long as the process: its files go to a private temp
+ * folder (the OS keeps them in its cache), removed on close or exit.
+ *
  * @example
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
  */
@@ -145,40 +173,48 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db>
   await loadPglite();
   const { dataDir, migrations = [] } = options;
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
-  let pg: PGlite | null = null;
-  // Set when this start should leave a prepared copy behind (an in-memory database made the slow way).
-  let prepare: { cacheDir: string; key: string } | undefined;
+  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+  let cacheDir: string | null;
   try {
-    const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
-    const cacheDir = fresh ? snapshotCacheDir(options.cacheDir) : null;
-    if (cacheDir) {
-      const key = snapshotKey(migrations);
-      pg = await openFromSnapshot(cacheDir, key, dataDir);
-      if (!pg && dataDir !== undefined) {
-        // A data folder's own files would go into a copy of it (its lock, for one): the copy is
-        // made in memory, then loaded like any other.
-        await prepareSnapshot(cacheDir, key, migrations);
-        pg = await openFromSnapshot(cacheDir, key, dataDir);
-      } else if (!pg) {
-        prepare = { cacheDir, key };
-      }
-    }
-    pg ??= await openPglite(dataDir);
+    cacheDir = fresh ? snapshotCacheDir(options.cacheDir) : null;
   } catch (error) {
     unlock();
+    throw error;
+  }
+  const runDir = dataDir === undefined ? makeRunDir(cacheDir) : undefined;
+  const dir = dataDir ?? runDir!;
+  const release = async () => {
+    unlock();
+    if (runDir !== undefined) await removeRunDir(runDir);
+  };
+  let pg: PGlite | null = null;
+  // A database started from the copy for these migrations has them all already.
+  let migrated = false;
+  try {
+    if (cacheDir) {
+      const key = snapshotKey(migrations);
+      pg = await openFromSnapshot(cacheDir, key, dir);
+      if (!pg) {
+        await prepareSnapshot(cacheDir, key, migrations).catch(() => {});
+        pg = await openFromSnapshot(cacheDir, key, dir);
+      }
+      migrated = pg !== null;
+    }
+    pg ??= await openPglite(dir);
+  } catch (error) {
+    await release();
     throw error;
   }
   let db: Db;
   try {
-    db = await wrapPglite(pg, unlock);
+    db = await wrapPglite(pg, release);
   } catch (error) {
     await pg.close().catch(() => {});
-    unlock();
+    await release();
     throw error;
   }
   try {
-    if (migrations.length > 0) await migrate(db, migrations);
-    if (prepare) await writeSnapshot(pg, prepare.cacheDir, prepare.key);
+    if (migrations.length > 0 && !migrated) await migrate(db, migrations);
   } catch (error) {
     await db.close();
     throw error;

@@ -1,18 +1,36 @@
 /**
  * Prepared PGlite data directories. Starting PGlite means running initdb (a second PostgreSQL in
  * WebAssembly) and then every migration; both give the same files every time for a given list of
- * migrations. So the first start keeps a copy of the migrated data directory (a tar of its
- * files), and every later new database loads that copy instead: no initdb, no migrations.
+ * migrations. So the first start keeps a copy of the migrated data directory, and every later new
+ * database starts from a copy of that copy: no initdb, no migrations. The copy is a plain folder,
+ * so a start copies files (about 0.1 s for the emulator's 40 MB) and PGlite opens them where they
+ * are, instead of unpacking an archive into memory (about 0.8 s more).
+ *
+ * A second copy, of a database just made by initdb with no migrations, makes a copy for another
+ * migration list (an upgrade, a test's own migrations) a matter of migrating, not of initdb again.
  *
  * The copies live in a cache folder, not in the package: they are made by the PGlite actually
  * installed (its PostgreSQL version must read them), they depend on the migrations, and they
  * would add tens of megabytes to every install for what one start makes in a few seconds.
  */
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openAsBlob, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { copyFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
 import type { Migration } from "./migrate.js";
 
 /**
@@ -24,13 +42,16 @@ import type { Migration } from "./migrate.js";
 export const PGLITE_SETTINGS: readonly string[] = ["-c", "shared_buffers=16MB"];
 
 // Bump when what goes into a prepared copy changes in a way its key does not show.
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 const KEEP_SNAPSHOTS = 3;
+/** The file, written last, that lists a prepared copy's files and their sizes. */
+const MANIFEST = "stack-payments-copy.json";
 
 /** Where prepared data directories are kept: an explicit folder, or `false` for none. */
 export type SnapshotCache = string | false;
 
-function isUsableCacheDir(dir: string): boolean {
+/** Whether `dir` is a folder of ours (made if missing), writable, that no other user can write. */
+function isOwnFolder(dir: string): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
@@ -64,7 +85,7 @@ export function defaultSnapshotCacheDir(): string | null {
   const env = process.env.STACK_PAYMENTS_CACHE_DIR;
   if (env !== undefined && env !== "") {
     if (env === "0" || env.toLowerCase() === "off") return null;
-    return isUsableCacheDir(env) ? env : null;
+    return isOwnFolder(env) ? env : null;
   }
   const candidates: string[] = [];
   for (const from of [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()]) {
@@ -72,17 +93,20 @@ export function defaultSnapshotCacheDir(): string | null {
     if (modules) candidates.push(join(modules, ".cache", "stack-payments"));
   }
   candidates.push(join(tmpdir(), `stack-payments-cache-${process.getuid?.() ?? "user"}`));
-  return candidates.find(isUsableCacheDir) ?? null;
+  return candidates.find(isOwnFolder) ?? null;
 }
 
 /** The cache folder to use for the `cacheDir` option (`false`: none; a folder: that one if usable; unset: the default). */
 export function snapshotCacheDir(option: SnapshotCache | undefined): string | null {
   if (option === false) return null;
   if (option === undefined) return defaultSnapshotCacheDir();
-  return isUsableCacheDir(option) ? option : null;
+  return isOwnFolder(option) ? option : null;
 }
 
-/** The key of the prepared copy for `migrations` (and the settings it was made with). */
+/**
+ * The key of the prepared copy for `migrations` (and the settings it was made with). With no
+ * migrations it is the key of the bare copy (initdb only) that copies for other lists start from.
+ */
 export function snapshotKey(migrations: readonly Migration[]): string {
   return createHash("sha256")
     .update(JSON.stringify({ format: SNAPSHOT_FORMAT, settings: PGLITE_SETTINGS, migrations: migrations.map((m) => [m.id, m.sql]) }))
@@ -90,126 +114,198 @@ export function snapshotKey(migrations: readonly Migration[]): string {
     .slice(0, 24);
 }
 
-// A copy's name carries its length: a copy cut short (a full disk, a damaged cache) is told
-// apart before PGlite reads it, since PGlite does not always fail cleanly on a truncated tar.
-const SNAPSHOT_NAME = /^pglite-([0-9a-f]+)-(\d+)\.tar$/;
+const SNAPSHOT_NAME = /^pglite-([0-9a-f]{24})$/;
+const TEMP_NAME = /^pglite-[0-9a-f]{24}\.\d+\.\d+\.tmp$/;
+// Copies in the first format (one tar file each), left by earlier versions.
+const OLD_SNAPSHOT_NAME = /^pglite-[0-9a-f]+-\d+\.tar$/;
 
-/** A prepared copy found in the cache. */
-export interface Snapshot {
-  file: string;
-  /** The copy as PGlite's `loadDataDir` takes it (file-backed: read once, not held twice). */
-  blob: Blob;
+/** The folder of the prepared copy with this key (which may not exist). */
+export function snapshotPath(cacheDir: string, key: string): string {
+  return join(cacheDir, `pglite-${key}`);
 }
 
-/** The prepared copy with this key in `cacheDir`, or null; copies of the wrong length are removed. */
-export async function findSnapshot(cacheDir: string, key: string): Promise<Snapshot | null> {
-  let names: string[];
+/** The files of a data directory, relative paths with their sizes (folders end with `/`). */
+function listFiles(root: string, at = "", out: Array<[string, number]> = []): Array<[string, number]> {
+  for (const entry of readdirSync(join(root, at), { withFileTypes: true })) {
+    const rel = at === "" ? entry.name : `${at}/${entry.name}`;
+    if (entry.isDirectory()) {
+      out.push([`${rel}/`, 0]);
+      listFiles(root, rel, out);
+    } else if (entry.isFile() && rel !== MANIFEST) {
+      out.push([rel, statSync(join(root, rel)).size]);
+    }
+  }
+  return out;
+}
+
+/** The files a prepared copy says it holds, or null when it has no readable list (made half, damaged). */
+function readManifest(dir: string, key: string): Array<[string, number]> | null {
   try {
-    names = readdirSync(cacheDir);
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), "utf8")) as { key?: unknown; files?: unknown };
+    if (manifest.key !== key || !Array.isArray(manifest.files)) return null;
+    const files = manifest.files as unknown[];
+    const valid = files.every(
+      (f) => Array.isArray(f) && typeof f[0] === "string" && !f[0].startsWith("/") && !f[0].split("/").includes("..") && Number.isSafeInteger(f[1]),
+    );
+    return valid ? (files as Array<[string, number]>) : null;
   } catch {
     return null;
   }
-  for (const name of names) {
-    const match = SNAPSHOT_NAME.exec(name);
-    if (!match || match[1] !== key) continue;
-    const file = join(cacheDir, name);
-    try {
-      const size = statSync(file).size;
-      if (size !== Number(match[2]) || !isWholeTar(file, size)) {
-        discardSnapshot(file);
-        continue;
-      }
-      return { file, blob: await openAsBlob(file) };
-    } catch {
-      continue;
-    }
-  }
-  return null;
-}
-
-const BLOCK = 512;
-
-function octal(header: Buffer, at: number, length: number): number {
-  const text = header.subarray(at, at + length).toString("latin1").replace(/[\0 ]+$/, "").trim();
-  return /^[0-7]+$/.test(text) ? parseInt(text, 8) : Number.NaN;
 }
 
 /**
- * Whether `file` is a tar archive whose every header is intact (its checksum matches) and whose
- * entries end exactly where the file does. Reads only the headers (a few hundred small reads,
- * not the tens of megabytes of data), since hashing the whole copy would cost most of a start.
- * Why it matters: PGlite takes what is not a tar for a gzip stream, and a failed gunzip there
- * surfaces as an unhandled rejection that would stop the process instead of failing the start.
+ * Copies the prepared copy with this key into `target` (an empty or new folder). False when there
+ * is none, or it is not whole (a file missing or of another length than its list says: then it is
+ * removed, and what was copied of it too). Files are copied side by side (on libuv's threads),
+ * which measured about a third faster than one after another.
  */
-export function isWholeTar(file: string, size: number): boolean {
-  if (size < BLOCK * 2 || size % BLOCK !== 0) return false;
-  const fd = openSync(file, "r");
+export async function copySnapshot(cacheDir: string, key: string, target: string): Promise<boolean> {
+  const source = snapshotPath(cacheDir, key);
+  const files = readManifest(source, key);
+  if (!files) {
+    if (existsSync(source)) discardSnapshot(source);
+    return false;
+  }
+  const made: string[] = [];
   try {
-    const header = Buffer.alloc(BLOCK);
-    let at = 0;
-    let entries = 0;
-    while (at + BLOCK <= size) {
-      if (readSync(fd, header, 0, BLOCK, at) !== BLOCK) return false;
-      if (header.every((b) => b === 0)) return entries > 0; // the end-of-archive blocks
-      let sum = 0;
-      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-      const length = octal(header, 124, 12);
-      if (sum !== octal(header, 148, 8) || !Number.isFinite(length)) return false;
-      at += BLOCK + Math.ceil(length / BLOCK) * BLOCK;
-      entries++;
+    mkdirSync(target, { recursive: true });
+    for (const [rel] of files) {
+      if (!rel.endsWith("/")) continue;
+      made.push(join(target, rel));
+      mkdirSync(join(target, rel), { recursive: true });
     }
-    return false;
+    const results = await Promise.allSettled(
+      files
+        .filter(([rel]) => !rel.endsWith("/"))
+        .map(async ([rel, size]) => {
+          const to = join(target, rel);
+          made.push(to);
+          await copyFile(join(source, rel), to);
+          if ((await stat(to)).size !== size) throw new Error(`${rel} is not whole`);
+        }),
+    );
+    if (results.some((r) => r.status === "rejected")) throw new Error("the copy is not whole");
+    return true;
   } catch {
+    discardSnapshot(source);
+    for (const path of made.reverse()) rmSync(path, { recursive: true, force: true });
     return false;
-  } finally {
-    closeSync(fd);
   }
 }
 
 /** Removes a prepared copy that PGlite could not start from (made by another PostgreSQL version, damaged). */
-export function discardSnapshot(file: string): void {
-  rmSync(file, { force: true });
+export function discardSnapshot(dir: string): void {
+  // Renamed away first, so no other process starts copying it while it is being removed.
+  const doomed = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    renameSync(dir, doomed);
+  } catch {
+    return;
+  }
+  rmSync(doomed, { recursive: true, force: true });
+}
+
+/** A new folder in the cache to make a copy in, named so an abandoned one is recognised. */
+export function snapshotWorkDir(cacheDir: string, key: string): string {
+  const dir = join(cacheDir, `pglite-${key}.${process.pid}.${Date.now()}.tmp`);
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
 }
 
 /**
- * Keeps `pg`'s data directory (freshly migrated, nothing else in it) as the prepared copy for
- * `key`. Written under a temporary name and renamed, so a reader never sees half a file and two
- * processes preparing at once both leave a whole one. Failing to write only costs speed later.
+ * Keeps `workDir` (a data directory whose PGlite has been closed, so its files are all written)
+ * as the prepared copy for `key`: its file list is written last, then the folder renamed into
+ * place, so a reader never takes half a copy for a whole one, and of two processes preparing at
+ * once the first keeps its copy and the second drops its own. Failing only costs speed later.
  */
-export async function writeSnapshot(pg: PGlite, cacheDir: string, key: string): Promise<void> {
-  const temp = join(cacheDir, `pglite-${key}.${process.pid}.${Date.now()}.tmp`);
+export function keepSnapshot(workDir: string, cacheDir: string, key: string): void {
   try {
-    // A checkpoint first, so a start from the copy has no log to replay.
-    await pg.exec("CHECKPOINT");
-    const tar = new Uint8Array(await (await pg.dumpDataDir("none")).arrayBuffer());
-    writeFileSync(temp, tar, { mode: 0o600 });
-    const file = join(cacheDir, `pglite-${key}-${tar.byteLength}.tar`);
-    renameSync(temp, file);
-    pruneSnapshots(cacheDir, file);
+    writeFileSync(join(workDir, MANIFEST), JSON.stringify({ key, files: listFiles(workDir) }), { mode: 0o600 });
+    renameSync(workDir, snapshotPath(cacheDir, key));
+    pruneSnapshots(cacheDir, key);
   } catch {
-    // The cache is an optimisation: a read-only or full disk must not stop the emulator.
-    rmSync(temp, { force: true });
+    // The cache is an optimisation: a read-only or full disk (or a copy kept first by another process) must not stop the emulator.
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
 
 // Copies for older migration lists (another version of the emulator, a branch) pile up at tens
-// of megabytes each; the newest few stay.
+// of megabytes each; the newest few stay, with the bare copy (its key never changes with migrations).
 function pruneSnapshots(dir: string, keep: string): void {
-  const entries = readdirSync(dir)
-    .filter((f) => SNAPSHOT_NAME.test(f) || /^pglite-[0-9a-f]+\..*\.tmp$/.test(f))
-    .map((f) => join(dir, f))
-    .filter((f) => f !== keep)
-    .map((f) => ({ f, at: statSync(f).mtimeMs }))
-    .sort((a, b) => b.at - a.at);
-  // Temporary files of other processes are left alone unless clearly abandoned (an hour old).
+  const bare = snapshotKey([]);
   const now = Date.now();
-  let kept = 1;
-  for (const { f, at } of entries) {
-    if (f.endsWith(".tmp")) {
-      if (now - at > 3_600_000) rmSync(f, { force: true });
-      continue;
+  const copies: Array<{ path: string; at: number }> = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    try {
+      if (OLD_SNAPSHOT_NAME.test(name)) rmSync(path, { force: true });
+      // Work folders of other processes are left alone unless clearly abandoned (an hour old).
+      else if (TEMP_NAME.test(name)) {
+        if (now - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+      } else {
+        const match = SNAPSHOT_NAME.exec(name);
+        if (match && match[1] !== keep && match[1] !== bare) copies.push({ path, at: statSync(path).mtimeMs });
+      }
+    } catch {
+      // Removed meanwhile by another process.
     }
-    if (kept < KEEP_SNAPSHOTS) kept++;
-    else rmSync(f, { force: true });
   }
+  copies.sort((a, b) => b.at - a.at);
+  for (const { path } of copies.slice(KEEP_SNAPSHOTS - 1)) rmSync(path, { recursive: true, force: true });
+}
+
+// ---- databases kept for one process ----
+
+const RUN_DIR_NAME = /^stack-payments-db-(\d+)-/;
+
+/** Whether a process with this id is running (ours or another user's). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+const liveRunDirs = new Set<string>();
+let exitHookInstalled = false;
+
+/**
+ * A private folder for a database that lasts as long as its process (what `--memory` asks for):
+ * PGlite keeps its files there, the OS keeps them in its cache, and the folder is removed when
+ * the database closes or the process exits. It is made in `parent` (the cache folder, so the
+ * copy stays on the disk it comes from: copying across folders far apart measured 2-3x slower
+ * here) or else the OS temp folder. Folders left there by processes that died without closing
+ * (kill -9) are removed.
+ */
+export function makeRunDir(parent: string | null): string {
+  const base = parent ?? tmpdir();
+  const uid = process.getuid?.();
+  try {
+    for (const name of readdirSync(base)) {
+      const match = RUN_DIR_NAME.exec(name);
+      if (!match || Number(match[1]) === process.pid || isAlive(Number(match[1]))) continue;
+      const path = join(base, name);
+      if (uid === undefined || lstatSync(path).uid === uid) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // Tidying up after others is not this start's business if it fails.
+  }
+  const dir = mkdtempSync(join(base, `stack-payments-db-${process.pid}-`));
+  liveRunDirs.add(dir);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const left of liveRunDirs) rmSync(left, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+/** Removes a folder made by {@link makeRunDir} (without holding up the process while it goes). */
+export async function removeRunDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  liveRunDirs.delete(dir);
 }

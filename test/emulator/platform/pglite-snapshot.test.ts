@@ -1,13 +1,15 @@
 // New PGlite databases start from a prepared copy of a migrated database: made on first use,
 // reused after, keyed by the migrations, never carrying one database's rows into the next, and
-// replaced when damaged.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+// replaced when damaged. A database with no data folder lives in a temp folder of its own, gone
+// when it closes.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Migration } from "../../../src/emulator/migrate.js";
 import { createPgliteDb } from "../../../src/emulator/pglite-db.js";
-import { findSnapshot, snapshotKey } from "../../../src/emulator/pglite-snapshot.js";
+import { copySnapshot, keepSnapshot, snapshotKey, snapshotPath, snapshotWorkDir } from "../../../src/emulator/pglite-snapshot.js";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-test-"));
 const dataDirs: string[] = [];
@@ -16,7 +18,12 @@ afterAll(() => {
 });
 
 const migrations: Migration[] = [{ id: "0001_notes", sql: "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)" }];
-const copies = () => readdirSync(cacheDir).filter((f) => f.endsWith(".tar"));
+const bareKey = snapshotKey([]);
+// The prepared copies in a cache folder, the bare one (initdb only) left out.
+const copiesIn = (dir: string) => readdirSync(dir).filter((f) => /^pglite-[0-9a-f]{24}$/.test(f) && f !== `pglite-${bareKey}`);
+const copies = () => copiesIn(cacheDir);
+// The folders of databases running with no data folder of their own.
+const runDirs = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("stack-payments-db-"));
 
 // Several tests make a database the slow way (initdb and migrations), which takes tens of seconds on a
 // loaded machine: a longer limit than the usual test budget.
@@ -24,10 +31,16 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
   test("the first start makes the copy, later starts use it; each database starts empty", async () => {
     const first = await createPgliteDb({ migrations, cacheDir });
     await first.query("INSERT INTO notes (body) VALUES ($1)", ["only in the first"]);
+    // Its files are in a folder of its own next to the copies, removed on close.
+    expect(runDirs(cacheDir)).toHaveLength(1);
     await first.close();
+    expect(runDirs(cacheDir)).toEqual([]);
     expect(copies()).toHaveLength(1);
     const [copy] = copies();
     expect(copy).toContain(snapshotKey(migrations));
+    // The bare copy, for other migration lists, was kept too; neither has initdb's template databases.
+    expect(existsSync(snapshotPath(cacheDir, bareKey))).toBe(true);
+    expect(readdirSync(join(cacheDir, copy!, "base"))).toHaveLength(1);
     const madeAt = statSync(join(cacheDir, copy!)).mtimeMs;
 
     const second = await createPgliteDb({ migrations, cacheDir });
@@ -35,12 +48,24 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     expect(await second.query("SELECT id FROM _migrations")).toEqual([{ id: "0001_notes" }]);
     // PGlite's page cache is kept small (its files are in memory already).
     expect(await second.query("SHOW shared_buffers")).toEqual([{ shared_buffers: "16MB" }]);
+    expect(await second.query("SELECT datname FROM pg_database")).toEqual([{ datname: "postgres" }]);
     await second.close();
     expect(statSync(join(cacheDir, copy!)).mtimeMs).toBe(madeAt);
 
     // Other migrations (or the same id with other SQL), another copy.
     expect(snapshotKey([...migrations, { id: "0002_more", sql: "CREATE TABLE more (x int)" }])).not.toBe(snapshotKey(migrations));
     expect(snapshotKey([{ id: "0001_notes", sql: "CREATE TABLE notes (id int)" }])).not.toBe(snapshotKey(migrations));
+  });
+
+  test("the folder of a database whose process died without closing (kill -9) is removed by the next start", async () => {
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const left = join(cacheDir, `stack-payments-db-${dead}-abcdef`);
+    mkdirSync(join(left, "base"), { recursive: true });
+    const db = await createPgliteDb({ migrations, cacheDir });
+    expect(existsSync(left)).toBe(false);
+    expect(runDirs(cacheDir)).toHaveLength(1);
+    await db.close();
+    expect(runDirs(cacheDir)).toEqual([]);
   });
 
   test("a new data folder starts from the copy and keeps its rows across restarts", async () => {
@@ -57,26 +82,43 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
   });
 
   test("a damaged or cut-short copy is discarded, and the database starts all the same", async () => {
-    const [copy] = copies().filter((f) => f.includes(snapshotKey(migrations)));
-    const path = join(cacheDir, copy!);
+    const copy = snapshotPath(cacheDir, snapshotKey(migrations));
+    const control = join(copy, "global", "pg_control");
     // Same length, garbage content: PGlite cannot start from it.
-    writeFileSync(path, Buffer.alloc(statSync(path).size, 7));
+    writeFileSync(control, Buffer.alloc(statSync(control).size, 7));
     const afterGarbage = await createPgliteDb({ migrations, cacheDir });
     expect(await afterGarbage.query("SELECT count(*)::int AS n FROM notes")).toEqual([{ n: 0 }]);
     await afterGarbage.close();
-    const [remade] = copies().filter((f) => f.includes(snapshotKey(migrations)));
-    expect(statSync(join(cacheDir, remade!)).size).toBeGreaterThan(1_000_000);
+    // Made again (from the bare copy, not by initdb) and whole.
+    expect(statSync(control).size).toBeGreaterThan(0);
+    const target = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-"));
+    dataDirs.push(target);
+    expect(await copySnapshot(cacheDir, snapshotKey(migrations), target)).toBe(true);
 
-    // Cut short: told apart by its length before PGlite reads it, and removed.
-    const cut = join(cacheDir, remade!);
-    writeFileSync(cut, Buffer.alloc(4096));
-    expect(await findSnapshot(cacheDir, snapshotKey(migrations))).toBeNull();
-    expect(copies().filter((f) => f.includes(snapshotKey(migrations)))).toEqual([]);
+    // Cut short: a file of another length than its list says is told apart before PGlite reads
+    // it; the copy is removed, and so is what was copied of it.
+    writeFileSync(join(copy, "PG_VERSION"), "1");
+    const second = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-"));
+    dataDirs.push(second);
+    expect(await copySnapshot(cacheDir, snapshotKey(migrations), second)).toBe(false);
+    expect(readdirSync(second)).toEqual([]);
+    expect(copies()).toEqual([]);
+    // With its list missing (a copy cut short before it was kept), the same.
+    const cut = await createPgliteDb({ migrations, cacheDir });
+    await cut.close();
+    rmSync(join(copy, "stack-payments-copy.json"));
+    expect(await copySnapshot(cacheDir, snapshotKey(migrations), mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-")))).toBe(false);
+    expect(copies()).toEqual([]);
   });
 
   test("concurrent first starts all start, and leave one whole copy", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-race-"));
     dataDirs.push(fresh);
+    // With the bare copy already there (initdb twice at once would only make this test slower:
+    // both copies are kept by the same rename-into-place), both race to make the migrated one.
+    const work = snapshotWorkDir(fresh, bareKey);
+    expect(await copySnapshot(cacheDir, bareKey, work)).toBe(true);
+    keepSnapshot(work, fresh, bareKey);
     const dbs = await Promise.all([1, 2].map(() => createPgliteDb({ migrations, cacheDir: fresh })));
     for (const db of dbs) {
       expect(await db.query("SELECT id FROM _migrations")).toEqual([{ id: "0001_notes" }]);
@@ -84,8 +126,11 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     }
     const left = readdirSync(fresh);
     expect(left.filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect(left.filter((f) => f.endsWith(".tar")).length).toBeGreaterThanOrEqual(1);
-    expect(await findSnapshot(fresh, snapshotKey(migrations))).not.toBeNull();
+    expect(copiesIn(fresh)).toEqual([`pglite-${snapshotKey(migrations)}`]);
+    expect(runDirs(fresh)).toEqual([]);
+    const target = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-"));
+    dataDirs.push(target);
+    expect(await copySnapshot(fresh, snapshotKey(migrations), target)).toBe(true);
   });
 
   test("an unusable cache folder (a file in its place) only means no copy: the database starts migrated", async () => {
@@ -94,6 +139,8 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     const db = await createPgliteDb({ migrations, cacheDir: file });
     expect(await db.query("SELECT id FROM _migrations")).toEqual([{ id: "0001_notes" }]);
     await db.close();
+    // Its files went to the OS temp folder instead, and are gone.
+    expect(runDirs(tmpdir()).filter((f) => f.startsWith(`stack-payments-db-${process.pid}-`))).toEqual([]);
   });
 
   test("a copy for an earlier migration list is not used for a longer one", async () => {
