@@ -306,8 +306,10 @@ describe.each(cases)("$name ($source)", ({ schema, shape }) => {
       }),
       { numRuns: 120 },
     );
-    // The breaks have teeth (but where any value is valid).
-    if (defOf(schema).type !== "unknown") expect(refusedByBoth).toBeGreaterThan(30);
+    // The breaks have teeth (but where any value is valid). Over 700 schema runs the fewest refused
+    // of 120 was 31 and one run drew 28 (the draws are random): 15 leaves room for chance, while a
+    // mutation generator that stopped breaking values would score near 0.
+    if (defOf(schema).type !== "unknown") expect(refusedByBoth).toBeGreaterThan(15);
   });
 
   it("agrees with zod on arbitrary JSON", () => {
