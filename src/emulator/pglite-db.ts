@@ -103,13 +103,15 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 }
 
 /**
- * Starts PGlite in `target` from the prepared copy for `key`; null when there is none or PGlite
- * cannot start from it (then the copy is discarded, and what was copied into `target` removed).
+ * Starts PGlite in `target` from the prepared copy for `key` (or from the copy into it already
+ * under way, `copying`); null when there is none or PGlite cannot start from it (then the copy is
+ * discarded, and what was copied into `target` removed).
  */
-async function openFromSnapshot(cacheDir: string, key: string, target: string): Promise<PGlite | null> {
+async function openFromSnapshot(cacheDir: string, key: string, target: string, copying?: Promise<boolean>): Promise<PGlite | null> {
   mkdirSync(target, { recursive: true });
-  const before = new Set(readdirSync(target));
-  if (!(await copySnapshot(cacheDir, key, target))) return null;
+  // What `target` held before the copy (nothing, when the copy was started by the caller).
+  const before = new Set(copying ? [] : readdirSync(target));
+  if (!(await (copying ?? copySnapshot(cacheDir, key, target)))) return null;
   try {
     return await openPglite(target);
   } catch {
@@ -169,31 +171,40 @@ async function prepareSnapshot(cacheDir: string, key: string, migrations: readon
  * const db = await createPgliteDb({ dataDir: ".stack-payments/data" });
  */
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
-  // A missing PGlite is reported before anything else happens (no lock taken, no cache touched).
-  await loadPglite();
   const { dataDir, migrations = [] } = options;
-  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
-  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
-  let cacheDir: string | null;
+  const key = snapshotKey(migrations);
+  const loading = loadPglite();
+  // A database of its own folder (no data folder given) starts copying the prepared copy while
+  // PGlite loads: the copy runs on libuv's threads, the load on this one.
+  let cacheDir: string | null = null;
+  let runDir: string | undefined;
+  let copying: Promise<boolean> | undefined;
+  if (dataDir === undefined) {
+    cacheDir = snapshotCacheDir(options.cacheDir);
+    runDir = makeRunDir(cacheDir);
+    if (cacheDir) copying = copySnapshot(cacheDir, key, runDir);
+  }
   try {
-    cacheDir = fresh ? snapshotCacheDir(options.cacheDir) : null;
+    await loading;
   } catch (error) {
-    unlock();
+    // A missing PGlite is reported before anything is kept (no lock taken, no folder left).
+    await copying?.catch(() => {});
+    if (runDir !== undefined) await removeRunDir(runDir);
     throw error;
   }
-  const runDir = dataDir === undefined ? makeRunDir(cacheDir) : undefined;
-  const dir = dataDir ?? runDir!;
+  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   const release = async () => {
     unlock();
     if (runDir !== undefined) await removeRunDir(runDir);
   };
+  const dir = dataDir ?? runDir!;
   let pg: PGlite | null = null;
   // A database started from the copy for these migrations has them all already.
   let migrated = false;
   try {
+    if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"))) cacheDir = snapshotCacheDir(options.cacheDir);
     if (cacheDir) {
-      const key = snapshotKey(migrations);
-      pg = await openFromSnapshot(cacheDir, key, dir);
+      pg = await openFromSnapshot(cacheDir, key, dir, copying);
       if (!pg) {
         await prepareSnapshot(cacheDir, key, migrations).catch(() => {});
         pg = await openFromSnapshot(cacheDir, key, dir);
