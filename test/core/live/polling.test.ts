@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { itemTopic, productsTopic, type LiveTopic, type LiveValue } from "../../../src/core/live/bus.js";
 import { createPoller, type Poller, type PollerEnvironment } from "../../../src/core/live/polling.js";
 import { StackPaymentsError } from "../../../src/core/errors.js";
@@ -25,7 +25,12 @@ const list = (ids: string[]) => ({
   is_paginated: true,
   pagination: { next_cursor: null },
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The poller's clock is vitest's fake one: time passes only when a test says so, so the counts
+// below hold however busy the machine is (with real timers a loaded machine made them flaky).
+const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+beforeEach(() => {
+  vi.useFakeTimers();
+});
 
 /** A page whose visibility and connectivity the test controls. */
 function fakePage() {
@@ -56,6 +61,7 @@ let pollers: Poller[] = [];
 afterEach(() => {
   for (const p of pollers) p.close();
   pollers = [];
+  vi.useRealTimers();
 });
 
 function setup(values: Map<LiveTopic, LiveValue<LiveTopic> | Error>, extra: Partial<Parameters<typeof createPoller>[0]> = {}) {
