@@ -99,7 +99,30 @@ function lockDataDir(dataDir: string): () => void {
 
 async function openPglite(dataDir: string): Promise<PGlite> {
   const { PGlite } = await loadPglite();
-  return PGlite.create({ dataDir, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  const create = () => PGlite.create({ dataDir, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  return existsSync(join(dataDir, "PG_VERSION")) ? create() : withNodeFileClasses(create);
+}
+
+/**
+ * PGlite makes a new database (initdb) in memory and hands it to its folder as a tar `File`, which
+ * it reads back with `arrayBuffer()`. Test environments that imitate a browser (jsdom) replace the
+ * global `File` and `Blob` with classes that have no `arrayBuffer()`, and the start fails ("r.arrayBuffer
+ * is not a function"). While PGlite makes a database there, Node's own classes are put back.
+ */
+async function withNodeFileClasses<T>(run: () => Promise<T>): Promise<T> {
+  const scope = globalThis as { File?: unknown; Blob?: unknown };
+  const readable = (c: unknown) => typeof c !== "function" || typeof (c as { prototype?: { arrayBuffer?: unknown } }).prototype?.arrayBuffer === "function";
+  if (readable(scope.File) && readable(scope.Blob)) return run();
+  const node = await import("node:buffer");
+  const saved = { File: scope.File, Blob: scope.Blob };
+  scope.File = node.File;
+  scope.Blob = node.Blob;
+  try {
+    return await run();
+  } finally {
+    scope.File = saved.File;
+    scope.Blob = saved.Blob;
+  }
 }
 
 /**
