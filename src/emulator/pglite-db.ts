@@ -1,7 +1,7 @@
 /**
  * The default storage: embedded PostgreSQL (PGlite), in memory or in a data folder.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Db, SqlExecutor } from "./db.js";
@@ -84,7 +84,13 @@ function executor(target: PGlite): SqlExecutor {
  * writing one folder would corrupt it; a lock left by a process that died is taken over.
  */
 function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // PGlite writes its files readable and writable by everyone (0666): as PostgreSQL requires of its
+  // data folders, only the owner may enter this one (an existing folder is closed too).
+  if (process.platform !== "win32") {
+    const mode = statSync(dataDir).mode & 0o777;
+    if ((mode & 0o077) !== 0) chmodSync(dataDir, mode & 0o700);
+  }
   const file = join(dataDir, "stack-payments.lock");
   try {
     writeFileSync(file, String(process.pid), { flag: "wx" });

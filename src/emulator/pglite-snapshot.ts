@@ -23,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -75,6 +76,16 @@ function nearestNodeModules(from: string | undefined): string | null {
   }
 }
 
+function mainScriptDir(): string | undefined {
+  const script = process.argv[1];
+  if (!script) return undefined;
+  try {
+    return dirname(realpathSync(script));
+  } catch {
+    return dirname(script);
+  }
+}
+
 /**
  * The default cache folder, as other tools choose theirs: `STACK_PAYMENTS_CACHE_DIR` if set
  * (`0` or `off` disables caching), else `node_modules/.cache/stack-payments` of the project
@@ -88,7 +99,9 @@ export function defaultSnapshotCacheDir(): string | null {
     return isOwnFolder(env) ? env : null;
   }
   const candidates: string[] = [];
-  for (const from of [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()]) {
+  // The script's real location: started through a link (npx's own `node_modules/.bin`, a global
+  // install) the cache still goes with the package it belongs to, not next to the link.
+  for (const from of [mainScriptDir(), process.cwd()]) {
     const modules = nearestNodeModules(from);
     if (modules) candidates.push(join(modules, ".cache", "stack-payments"));
   }

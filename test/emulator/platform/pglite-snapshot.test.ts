@@ -3,13 +3,13 @@
 // replaced when damaged. A database with no data folder lives in a temp folder of its own, gone
 // when it closes.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Migration } from "../../../src/emulator/migrate.js";
 import { createPgliteDb } from "../../../src/emulator/pglite-db.js";
-import { copySnapshot, keepSnapshot, snapshotKey, snapshotPath, snapshotWorkDir } from "../../../src/emulator/pglite-snapshot.js";
+import { copySnapshot, defaultSnapshotCacheDir, keepSnapshot, snapshotKey, snapshotPath, snapshotWorkDir } from "../../../src/emulator/pglite-snapshot.js";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-test-"));
 const dataDirs: string[] = [];
@@ -71,9 +71,12 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
   test("a new data folder starts from the copy and keeps its rows across restarts", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-data-"));
     dataDirs.push(dataDir);
+    // Opened to everyone (as a user's mkdir leaves it): closed to the owner, as PostgreSQL requires.
+    chmodSync(dataDir, 0o755);
     const first = await createPgliteDb({ dataDir, migrations, cacheDir });
     await first.query("INSERT INTO notes (body) VALUES ($1)", ["kept"]);
     await first.close();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const again = await createPgliteDb({ dataDir, migrations, cacheDir });
     expect(await again.query("SELECT body FROM notes")).toEqual([{ body: "kept" }]);
     await again.close();
@@ -107,7 +110,9 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     const cut = await createPgliteDb({ migrations, cacheDir });
     await cut.close();
     rmSync(join(copy, "stack-payments-copy.json"));
-    expect(await copySnapshot(cacheDir, snapshotKey(migrations), mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-")))).toBe(false);
+    const third = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-copy-"));
+    dataDirs.push(third);
+    expect(await copySnapshot(cacheDir, snapshotKey(migrations), third)).toBe(false);
     expect(copies()).toEqual([]);
   });
 
@@ -150,5 +155,26 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     expect(await db.query("SELECT count(*)::int AS n FROM tags")).toEqual([{ n: 0 }]);
     await db.close();
     expect(copies().some((f) => f.includes(snapshotKey(longer)))).toBe(true);
+  });
+
+  test("the default cache goes with the package the running script belongs to, also when started through a link (npx)", () => {
+    const root = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-link-"));
+    dataDirs.push(root);
+    const app = join(root, "checkout");
+    mkdirSync(join(app, "node_modules"), { recursive: true });
+    mkdirSync(join(app, "dist"));
+    writeFileSync(join(app, "dist", "cli.js"), "");
+    const bin = join(root, "npx-cache", "node_modules", ".bin");
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join(app, "dist", "cli.js"), join(bin, "stack-payments"));
+    const [script, env] = [process.argv[1], process.env.STACK_PAYMENTS_CACHE_DIR];
+    delete process.env.STACK_PAYMENTS_CACHE_DIR;
+    process.argv[1] = join(bin, "stack-payments");
+    try {
+      expect(defaultSnapshotCacheDir()).toBe(join(app, "node_modules", ".cache", "stack-payments"));
+    } finally {
+      process.argv[1] = script!;
+      if (env !== undefined) process.env.STACK_PAYMENTS_CACHE_DIR = env;
+    }
   });
 });
