@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SDK_VERSION } from "./core/http/build-request.js";
 import type { PaymentsConfig } from "./core/schemas/index.js";
+import { getProjectConfig } from "./emulator/project-config.js";
 import { INTERNAL_PROJECT } from "./emulator/projects/store.js";
 import { startEmulator, type StartEmulatorOptions } from "./emulator/start-emulator.js";
 
@@ -22,9 +24,10 @@ Options:
                     the URL the emulator is reached at, e.g. behind a proxy or tunnel; checkout
                     links and token issuers use it (default: the address it listens on)
   --data <dir>      data folder, kept across restarts (default ./.stack-payments/data)
-  --memory          keep data in memory only
+  --memory          keep no data: a private temp folder, removed when the emulator stops
   --live            live mode: card checkout with test cards (sets payments.testMode to false)
   -h, --help        show this help
+  -v, --version     print the version
 
 With DATABASE_URL set, data is stored in that PostgreSQL database instead.
 `;
@@ -96,7 +99,15 @@ async function runEmulator(args: string[]): Promise<void> {
     process.exit(1);
   }
   const { project } = running.emulator;
-  const storage = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : values.memory ? "in memory" : resolve(values.data ?? ".stack-payments/data");
+  const storage = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : values.memory ? "none kept (--memory)" : resolve(values.data ?? ".stack-payments/data");
+  // What the project sells (its config file and, in a kept data folder, what the dashboard added):
+  // a project with nothing makes every first call a puzzling 404, so it says what to do.
+  const payments = (await getProjectConfig(running.emulator.db, project.id)).payments;
+  const products = Object.keys(payments.products ?? {}).length;
+  const items = Object.keys(payments.items ?? {}).length;
+  const config = `${values.config === undefined ? "no --config" : resolve(values.config)}: ${products} product${products === 1 ? "" : "s"}, ${items} item${items === 1 ? "" : "s"}${
+    products + items === 0 ? " (try --config examples/payments.json, or add them in the dashboard)" : ""
+  }`;
   process.stdout.write(
     [
       `Stack payments emulator running at ${running.url}`,
@@ -107,6 +118,7 @@ async function runEmulator(args: string[]): Promise<void> {
       `  Publishable client key: ${project.publishableClientKey}`,
       `  Secret server key:      ${project.secretServerKey}`,
       `  Super secret admin key: ${project.superSecretAdminKey}`,
+      `  Config:                 ${config}`,
       `  Data:                   ${storage}`,
       ``,
       `More projects: sign in to the internal project "${INTERNAL_PROJECT.id}" (its keys are the hosted API's`,
@@ -137,6 +149,10 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command === "--version" || command === "-v") {
+    process.stdout.write(`${SDK_VERSION}\n`);
     return;
   }
   if (command === "emulator") return runEmulator(rest);

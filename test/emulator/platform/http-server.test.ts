@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Route } from "../../../src/emulator/http.js";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
 import { workerStorage } from "../../fixtures/emulator-app.js";
@@ -151,6 +151,11 @@ describe("the stack-payments CLI", () => {
     expect(await exited).toBe(0);
     expect(out).toContain("Usage: stack-payments emulator");
     expect(out).toContain("--config");
+    const version = runCli(["--version"], tmpdir());
+    let printed = "";
+    version.child.stdout!.on("data", (d) => (printed += d));
+    expect(await version.exited).toBe(0);
+    expect(printed).toBe(`${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}\n`);
   });
 
   test("prints URL, project id and keys; SIGINT stops cleanly; a restart keeps the data", async () => {
@@ -163,6 +168,8 @@ describe("the stack-payments CLI", () => {
       expect(out).toContain("pck_devkeypck");
       expect(out).toContain("ssk_devkeyssk");
       expect(out).toContain("sak_devkeysak");
+      // With no config the project sells nothing, and the CLI says what to do about it.
+      await vi.waitFor(() => expect(first.output()).toContain("Config:                 no --config: 0 products, 0 items (try --config examples/payments.json"));
       const headers = {
         "x-stack-access-type": "server",
         "x-stack-project-id": "00000000-0000-4000-8000-00000000e001",
@@ -187,6 +194,7 @@ describe("the stack-payments CLI", () => {
     const run = runCli(["emulator", "--port", "0", "--memory", "--live", "--config", join(ROOT, "examples/payments.json")], tmpdir());
     try {
       const url = await run.url;
+      await vi.waitFor(() => expect(run.output()).toMatch(/Config: +\S+examples\/payments\.json: 4 products, 2 items\n/));
       const headers = {
         "x-stack-access-type": "server",
         "x-stack-project-id": "00000000-0000-4000-8000-00000000e001",
