@@ -171,7 +171,8 @@ app.use((error, req, res, next) => {
 });
 
 const port = Number(process.env.PORT ?? 3001);
-const server = app.listen(port, () => {
+// Only this machine reaches it (its routes move credits with the server key); HOST=0.0.0.0 opens it up.
+const server = app.listen(port, process.env.HOST ?? "127.0.0.1", () => {
   console.log(`express example: http://localhost:${port} (Stack API: ${stackTarget})`);
 });
 for (const signal of ["SIGINT", "SIGTERM"]) {

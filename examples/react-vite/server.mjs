@@ -112,7 +112,8 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(port, () => {
+// Only this machine reaches it (its API routes move credits with the server key); HOST=0.0.0.0 opens it up.
+server.listen(port, process.env.HOST ?? "127.0.0.1", () => {
   console.log(`react-vite example: http://localhost:${port} (Stack API: ${stack.apiUrl}, ${stack.target})`);
 });
 
