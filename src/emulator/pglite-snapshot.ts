@@ -13,7 +13,7 @@
  * installed (its PostgreSQL version must read them), they depend on the migrations, and they
  * would add tens of megabytes to every install for what one start makes in a few seconds.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   accessSync,
   constants,
@@ -23,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -30,7 +31,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { copyFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Migration } from "./migrate.js";
 
@@ -51,11 +52,16 @@ const MANIFEST = "stack-payments-copy.json";
 /** Where prepared data directories are kept: an explicit folder, or `false` for none. */
 export type SnapshotCache = string | false;
 
-/** Whether `dir` is a folder of ours (made if missing), writable, that no other user can write. */
-function isOwnFolder(dir: string): boolean {
+/**
+ * Whether `dir` is a folder of ours (made if missing), writable, that no other user can write.
+ * A folder the user named (`STACK_PAYMENTS_CACHE_DIR`, the `cacheDir` option, the project's
+ * `node_modules`) may be a symbolic link to one; a name in the shared temp folder may not (another
+ * user could have put the link there).
+ */
+function isOwnFolder(dir: string, followLink = true): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
+    const stat = followLink ? statSync(dir) : lstatSync(dir);
     if (!stat.isDirectory()) return false;
     // A shared temp folder could hold a copy planted by another user: only our own folder counts.
     const uid = process.getuid?.();
@@ -105,8 +111,8 @@ export function defaultSnapshotCacheDir(): string | null {
     const modules = nearestNodeModules(from);
     if (modules) candidates.push(join(modules, ".cache", "stack-payments"));
   }
-  candidates.push(join(tmpdir(), `stack-payments-cache-${process.getuid?.() ?? "user"}`));
-  return candidates.find(isOwnFolder) ?? null;
+  const shared = join(tmpdir(), `stack-payments-cache-${process.getuid?.() ?? "user"}`);
+  return candidates.find((dir) => isOwnFolder(dir)) ?? (isOwnFolder(shared, false) ? shared : null);
 }
 
 /** The cache folder to use for the `cacheDir` option (`false`: none; a folder: that one if usable; unset: the default). */
@@ -128,7 +134,8 @@ export function snapshotKey(migrations: readonly Migration[]): string {
 }
 
 const SNAPSHOT_NAME = /^pglite-([0-9a-f]{24})$/;
-const TEMP_NAME = /^pglite-[0-9a-f]{24}\.\d+\.\d+\.tmp$/;
+// Work folders (`snapshotWorkDir`) and copies being removed (`discardSnapshot`): pglite-<key>.<pid>[-<machine>].<random>.tmp
+const TEMP_NAME = /^pglite-[0-9a-f]{24}\.(\d+)(?:-([0-9a-f]{8}))?\.[0-9a-f]+\.tmp$/;
 // Copies in the first format (one tar file each), left by earlier versions.
 const OLD_SNAPSHOT_NAME = /^pglite-[0-9a-f]+-\d+\.tar$/;
 
@@ -166,11 +173,26 @@ function readManifest(dir: string, key: string): Array<[string, number]> | null 
   }
 }
 
+/** Whether every file a prepared copy lists is there at its listed length. */
+function isWhole(source: string, files: ReadonlyArray<[string, number]>): boolean {
+  try {
+    return files.every(([rel, size]) => (rel.endsWith("/") ? statSync(join(source, rel)).isDirectory() : statSync(join(source, rel)).size === size));
+  } catch {
+    return false;
+  }
+}
+
+// The file PGlite (and `createPgliteDb`) take as the sign that a folder holds a database.
+const VERSION_FILE = "PG_VERSION";
+
 /**
  * Copies the prepared copy with this key into `target` (an empty or new folder). False when there
- * is none, or it is not whole (a file missing or of another length than its list says: then it is
- * removed, and what was copied of it too). Files are copied side by side (on libuv's threads),
- * which measured about a third faster than one after another.
+ * is none, or the copy failed; a prepared copy that is not whole (a file missing or of another
+ * length than its list says) is then removed, and what was copied of it too. A copy that failed
+ * for the target's sake (a full disk, no permission) is kept: it is not at fault. Files are copied
+ * side by side (on libuv's threads), which measured about a third faster than one after another;
+ * `PG_VERSION` goes last, so a copy cut short (kill -9, power loss) into a data folder is never
+ * taken for a database by the next start, which copies again.
  */
 export async function copySnapshot(cacheDir: string, key: string, target: string): Promise<boolean> {
   const source = snapshotPath(cacheDir, key);
@@ -179,28 +201,29 @@ export async function copySnapshot(cacheDir: string, key: string, target: string
     if (existsSync(source)) discardSnapshot(source);
     return false;
   }
+  // Only what this copy made is removed when it fails (a data folder may hold folders of its own).
   const made: string[] = [];
+  const copyOne = async ([rel, size]: [string, number]) => {
+    const to = join(target, rel);
+    if (!existsSync(to)) made.push(to);
+    await copyFile(join(source, rel), to);
+    if ((await stat(to)).size !== size) throw new Error(`${rel} is not whole`);
+  };
   try {
+    if (!existsSync(target)) made.push(target);
     mkdirSync(target, { recursive: true });
     for (const [rel] of files) {
-      if (!rel.endsWith("/")) continue;
+      if (!rel.endsWith("/") || existsSync(join(target, rel))) continue;
       made.push(join(target, rel));
       mkdirSync(join(target, rel), { recursive: true });
     }
-    const results = await Promise.allSettled(
-      files
-        .filter(([rel]) => !rel.endsWith("/"))
-        .map(async ([rel, size]) => {
-          const to = join(target, rel);
-          made.push(to);
-          await copyFile(join(source, rel), to);
-          if ((await stat(to)).size !== size) throw new Error(`${rel} is not whole`);
-        }),
-    );
+    const results = await Promise.allSettled(files.filter(([rel]) => !rel.endsWith("/") && rel !== VERSION_FILE).map(copyOne));
     if (results.some((r) => r.status === "rejected")) throw new Error("the copy is not whole");
+    const version = files.find(([rel]) => rel === VERSION_FILE);
+    if (version) await copyOne(version);
     return true;
   } catch {
-    discardSnapshot(source);
+    if (!isWhole(source, files)) discardSnapshot(source);
     for (const path of made.reverse()) rmSync(path, { recursive: true, force: true });
     return false;
   }
@@ -209,7 +232,7 @@ export async function copySnapshot(cacheDir: string, key: string, target: string
 /** Removes a prepared copy that PGlite could not start from (made by another PostgreSQL version, damaged). */
 export function discardSnapshot(dir: string): void {
   // Renamed away first, so no other process starts copying it while it is being removed.
-  const doomed = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  const doomed = `${dir}.${processTag()}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     renameSync(dir, doomed);
   } catch {
@@ -218,11 +241,13 @@ export function discardSnapshot(dir: string): void {
   rmSync(doomed, { recursive: true, force: true });
 }
 
-/** A new folder in the cache to make a copy in, named so an abandoned one is recognised. */
+/**
+ * A new folder in the cache to make a copy in, named so an abandoned one is recognised. Random, not
+ * timed: two databases of one process (or of worker threads, which share its id) preparing in the
+ * same millisecond must not share a folder.
+ */
 export function snapshotWorkDir(cacheDir: string, key: string): string {
-  const dir = join(cacheDir, `pglite-${key}.${process.pid}.${Date.now()}.tmp`);
-  rmSync(dir, { recursive: true, force: true });
-  return dir;
+  return join(cacheDir, `pglite-${key}.${processTag()}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
 /**
@@ -253,10 +278,8 @@ function pruneSnapshots(dir: string, keep: string): void {
     const path = join(dir, name);
     try {
       if (OLD_SNAPSHOT_NAME.test(name)) rmSync(path, { force: true });
-      // Work folders of other processes are left alone unless clearly abandoned (an hour old).
-      else if (TEMP_NAME.test(name)) {
-        if (now - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
-      } else {
+      else if (TEMP_NAME.test(name)) removeIfAbandoned(path, name, now);
+      else {
         const match = SNAPSHOT_NAME.exec(name);
         if (match && match[1] !== keep && match[1] !== bare) copies.push({ path, at: statSync(path).mtimeMs });
       }
@@ -270,7 +293,53 @@ function pruneSnapshots(dir: string, keep: string): void {
 
 // ---- databases kept for one process ----
 
-const RUN_DIR_NAME = /^stack-payments-db-(\d+)-/;
+// stack-payments-db-<pid>-<machine>-<random> (a name without <machine>, from before it was added, is never removed).
+const RUN_DIR_NAME = /^stack-payments-db-(\d+)-(?:([0-9a-f]{8})-)?/;
+
+let machine: string | undefined;
+/**
+ * Which process table this process's id belongs to: on Linux its PID namespace, elsewhere the host
+ * name. A container sharing the cache folder (a mounted project folder) numbers its processes
+ * apart, so a process id from another one says nothing about whether that process is running.
+ */
+function machineTag(): string {
+  if (machine === undefined) {
+    let table: string;
+    try {
+      table = readlinkSync("/proc/self/ns/pid");
+    } catch {
+      table = `host:${hostname()}`;
+    }
+    machine = createHash("sha256").update(table).digest("hex").slice(0, 8);
+  }
+  return machine;
+}
+
+/** `<pid>-<machine>`: who made a folder, so a folder whose maker died can be told apart. */
+function processTag(): string {
+  return `${process.pid}-${machineTag()}`;
+}
+
+/** Whether the process that named a folder `pid`/`tag` is gone: seen here, and not running. */
+function isAbandoned(pid: number, tag: string | undefined): boolean {
+  return tag === machineTag() && pid !== process.pid && !isAlive(pid);
+}
+
+/**
+ * Removes a work folder (or a copy half removed) whose process died (kill -9 or Ctrl-C during a
+ * first start), or, when its process is not one this process can see, that is clearly abandoned
+ * (an hour old). Removing one still in use only costs its process the prepared copy: it starts
+ * the slow way.
+ */
+function removeIfAbandoned(path: string, name: string, now: number): void {
+  const match = TEMP_NAME.exec(name);
+  if (!match) return;
+  try {
+    if (isAbandoned(Number(match[1]), match[2]) || now - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Removed meanwhile by another process.
+  }
+}
 
 /** Whether a process with this id is running (ours or another user's). */
 export function isAlive(pid: number): boolean {
@@ -290,23 +359,26 @@ let exitHookInstalled = false;
  * PGlite keeps its files there, the OS keeps them in its cache, and the folder is removed when
  * the database closes or the process exits. It is made in `parent` (the cache folder, so the
  * copy stays on the disk it comes from: copying across folders far apart measured 2-3x slower
- * here) or else the OS temp folder. Folders left there by processes that died without closing
- * (kill -9) are removed.
+ * here) or else the OS temp folder. Folders left there by processes of this machine that died
+ * without closing (kill -9) are removed, and so are abandoned work folders of the cache.
  */
 export function makeRunDir(parent: string | null): string {
   const base = parent ?? tmpdir();
   const uid = process.getuid?.();
   try {
     for (const name of readdirSync(base)) {
-      const match = RUN_DIR_NAME.exec(name);
-      if (!match || Number(match[1]) === process.pid || isAlive(Number(match[1]))) continue;
       const path = join(base, name);
+      if (parent !== null) removeIfAbandoned(path, name, Date.now());
+      const match = RUN_DIR_NAME.exec(name);
+      // A database folder is only removed when its process is known dead: one of a process in
+      // another container (another process table) may be in use, whatever its id says here.
+      if (!match || !isAbandoned(Number(match[1]), match[2])) continue;
       if (uid === undefined || lstatSync(path).uid === uid) rmSync(path, { recursive: true, force: true });
     }
   } catch {
     // Tidying up after others is not this start's business if it fails.
   }
-  const dir = mkdtempSync(join(base, `stack-payments-db-${process.pid}-`));
+  const dir = mkdtempSync(join(base, `stack-payments-db-${processTag()}-`));
   liveRunDirs.add(dir);
   if (!exitHookInstalled) {
     exitHookInstalled = true;

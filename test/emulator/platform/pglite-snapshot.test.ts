@@ -3,13 +3,24 @@
 // replaced when damaged. A database with no data folder lives in a temp folder of its own, gone
 // when it closes.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Migration } from "../../../src/emulator/migrate.js";
 import { createPgliteDb } from "../../../src/emulator/pglite-db.js";
-import { copySnapshot, defaultSnapshotCacheDir, keepSnapshot, snapshotKey, snapshotPath, snapshotWorkDir } from "../../../src/emulator/pglite-snapshot.js";
+import {
+  copySnapshot,
+  defaultSnapshotCacheDir,
+  keepSnapshot,
+  makeRunDir,
+  removeRunDir,
+  snapshotCacheDir,
+  snapshotKey,
+  snapshotPath,
+  snapshotWorkDir,
+} from "../../../src/emulator/pglite-snapshot.js";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-test-"));
 const dataDirs: string[] = [];
@@ -24,6 +35,15 @@ const copiesIn = (dir: string) => readdirSync(dir).filter((f) => /^pglite-[0-9a-
 const copies = () => copiesIn(cacheDir);
 // The folders of databases running with no data folder of their own.
 const runDirs = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("stack-payments-db-"));
+// The id of a process that has exited.
+const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid!;
+// What this process's folders are named after: its id and its process table (`<pid>-<machine>`).
+async function ownTag(dir: string): Promise<{ pid: number; machine: string }> {
+  const made = makeRunDir(dir);
+  await removeRunDir(made);
+  const [, pid, machine] = /^stack-payments-db-(\d+)-([0-9a-f]{8})-/.exec(made.slice(dir.length + 1))!;
+  return { pid: Number(pid), machine: machine! };
+}
 
 // Several tests make a database the slow way (initdb and migrations), which takes tens of seconds on a
 // loaded machine: a longer limit than the usual test budget.
@@ -57,15 +77,28 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     expect(snapshotKey([{ id: "0001_notes", sql: "CREATE TABLE notes (id int)" }])).not.toBe(snapshotKey(migrations));
   });
 
-  test("the folder of a database whose process died without closing (kill -9) is removed by the next start", async () => {
-    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
-    const left = join(cacheDir, `stack-payments-db-${dead}-abcdef`);
+  test("the folders of a process that died without closing (kill -9, Ctrl-C while preparing) are removed by the next start", async () => {
+    const { pid, machine } = await ownTag(cacheDir);
+    expect(pid).toBe(process.pid);
+    const dead = deadPid();
+    const left = join(cacheDir, `stack-payments-db-${dead}-${machine}-abcdef`);
     mkdirSync(join(left, "base"), { recursive: true });
+    // A copy being made when its process died: it was only ever removed an hour later, and only
+    // when another copy was kept, so each first start cut short left tens of megabytes for good.
+    const work = join(cacheDir, `pglite-${snapshotKey(migrations)}.${dead}-${machine}.0123456789ab.tmp`);
+    mkdirSync(join(work, "base"), { recursive: true });
+    // A process that numbers its processes apart (another container on the same folder) may well be
+    // running with an id that is dead here: its database folder stays.
+    const other = join(cacheDir, `stack-payments-db-${dead}-${machine === "00000000" ? "11111111" : "00000000"}-abcdef`);
+    mkdirSync(join(other, "base"), { recursive: true });
     const db = await createPgliteDb({ migrations, cacheDir });
     expect(existsSync(left)).toBe(false);
-    expect(runDirs(cacheDir)).toHaveLength(1);
+    expect(existsSync(work)).toBe(false);
+    expect(existsSync(join(other, "base"))).toBe(true);
+    expect(runDirs(cacheDir)).toHaveLength(2);
     await db.close();
-    expect(runDirs(cacheDir)).toEqual([]);
+    expect(runDirs(cacheDir)).toEqual([other.slice(cacheDir.length + 1)]);
+    rmSync(other, { recursive: true });
   });
 
   test("a new data folder starts from the copy and keeps its rows across restarts", async () => {
@@ -176,5 +209,73 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
       process.argv[1] = script!;
       if (env !== undefined) process.env.STACK_PAYMENTS_CACHE_DIR = env;
     }
+  });
+
+  test("two copies made at once in one process (or its worker threads) get folders of their own", () => {
+    const key = snapshotKey(migrations);
+    const names = new Set(Array.from({ length: 50 }, () => snapshotWorkDir(cacheDir, key)));
+    expect(names.size).toBe(50);
+  });
+
+  test("a copy cut short into a data folder (kill -9) is not taken for a database: the next start copies again", async () => {
+    const key = snapshotKey(migrations);
+    const copy = snapshotPath(cacheDir, key);
+    if (!existsSync(copy)) await (await createPgliteDb({ migrations, cacheDir })).close();
+    // One file of the copy is a pipe no one writes to yet: its copy waits, the others go ahead.
+    const control = join(copy, "global", "pg_control");
+    rmSync(control);
+    expect(spawnSync("mkfifo", [control]).status).toBe(0);
+    const target = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-cut-"));
+    const cut = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-cut-"));
+    dataDirs.push(target, cut);
+    const others = JSON.parse(readFileSync(join(copy, "stack-payments-copy.json"), "utf8")).files.filter(
+      ([rel]: [string]) => !rel.endsWith("/") && rel !== "PG_VERSION" && rel !== "global/pg_control",
+    ) as Array<[string, number]>;
+    const copying = copySnapshot(cacheDir, key, target);
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!others.every(([rel, size]) => existsSync(join(target, rel)) && statSync(join(target, rel)).size === size)) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // What a kill -9 now would leave in a data folder.
+      cpSync(target, cut, { recursive: true });
+    } finally {
+      // The pipe's end: the copy of it comes out empty, so that copy is not whole and is replaced.
+      await writeFile(control, "");
+    }
+    expect(await copying).toBe(false);
+    expect(existsSync(join(cut, "PG_VERSION"))).toBe(false);
+    // The next start on that folder copies again (from a copy made anew) and starts migrated.
+    const db = await createPgliteDb({ dataDir: cut, migrations, cacheDir });
+    expect(await db.query("SELECT id FROM _migrations")).toEqual([{ id: "0001_notes" }]);
+    await db.close();
+    expect(statSync(join(copy, "global", "pg_control")).isFile()).toBe(true);
+  });
+
+  test("a copy that fails for the target's sake keeps the prepared copy, and the target's own folders", async () => {
+    const key = snapshotKey(migrations);
+    if (!existsSync(snapshotPath(cacheDir, key))) await (await createPgliteDb({ migrations, cacheDir })).close();
+    const target = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-target-"));
+    dataDirs.push(target);
+    // A folder where a file must go (as a full disk or a read-only folder would): the copy fails.
+    mkdirSync(join(target, "global", "pg_control"), { recursive: true });
+    writeFileSync(join(target, "global", "pg_control", "mine"), "mine");
+    expect(await copySnapshot(cacheDir, key, target)).toBe(false);
+    // Nothing of the target's own went, nothing copied stayed, and the prepared copy is still there.
+    expect(readFileSync(join(target, "global", "pg_control", "mine"), "utf8")).toBe("mine");
+    expect(readdirSync(target)).toEqual(["global"]);
+    expect(existsSync(snapshotPath(cacheDir, key))).toBe(true);
+    const other = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-target-"));
+    dataDirs.push(other);
+    expect(await copySnapshot(cacheDir, key, other)).toBe(true);
+  });
+
+  test("a cache folder named through a symbolic link is used", () => {
+    const real = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-real-"));
+    const link = `${real}-link`;
+    dataDirs.push(real, link);
+    symlinkSync(real, link);
+    expect(snapshotCacheDir(link)).toBe(link);
   });
 });
