@@ -55,6 +55,18 @@ function loadConfig(file: string): PaymentsConfig {
   return (typeof record.payments === "object" && record.payments !== null ? record.payments : record) as PaymentsConfig;
 }
 
+/** A readable reason: PGlite rejects with plain objects at times (a full disk), which print as [object Object]. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === "string") return message;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
 async function runEmulator(args: string[]): Promise<void> {
   let parsed;
   try {
@@ -91,13 +103,27 @@ async function runEmulator(args: string[]): Promise<void> {
   if (process.env.DATABASE_URL) options.storage = { databaseUrl: process.env.DATABASE_URL };
   else options.storage = values.memory ? {} : { dataDir: resolve(values.data ?? ".stack-payments/data") };
 
+  // Ctrl-C while starting (the first start prepares the database copy, several seconds): exit at
+  // once; the exit removes the folder of a database kept for this process, and the next start
+  // removes what a half-made copy left.
+  let started = false;
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    if (started) return;
+    process.stdout.write(`\nReceived ${signal} while starting, stopping.\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", stopWhileStarting);
+  process.once("SIGTERM", stopWhileStarting);
   let running;
   try {
     running = await startEmulator(options);
   } catch (error) {
-    process.stderr.write(`stack-payments: the emulator could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`stack-payments: the emulator could not start: ${describeError(error)}\n`);
     process.exit(1);
   }
+  started = true;
+  process.off("SIGINT", stopWhileStarting);
+  process.off("SIGTERM", stopWhileStarting);
   const { project } = running.emulator;
   const storage = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : values.memory ? "none kept (--memory)" : resolve(values.data ?? ".stack-payments/data");
   // What the project sells (its config file and, in a kept data folder, what the dashboard added):
@@ -136,7 +162,7 @@ async function runEmulator(args: string[]): Promise<void> {
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`stack-payments: error while stopping: ${String(error)}\n`);
+        process.stderr.write(`stack-payments: error while stopping: ${describeError(error)}\n`);
         process.exit(1);
       },
     );

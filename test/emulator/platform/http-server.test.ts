@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -126,8 +126,8 @@ describe("the stack-payments CLI", () => {
   });
   afterAll(() => rmSync(cli, { force: true }));
 
-  function runCli(args: string[], cwd: string) {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, DATABASE_URL: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const lines = createInterface({ input: child.stdout! });
     const url = new Promise<string>((resolve, reject) => {
@@ -213,6 +213,21 @@ describe("the stack-payments CLI", () => {
     } finally {
       run.child.kill("SIGTERM");
       await run.exited;
+    }
+  }, 60_000);
+
+  test("Ctrl-C while starting (a first start, making the database copy) stops at once and leaves no database folder", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "stack-payments-cli-cache-"));
+    try {
+      const run = runCli(["emulator", "--port", "0", "--memory"], tmpdir(), { STACK_PAYMENTS_CACHE_DIR: cache });
+      // Its database folder exists once the start is under way.
+      await vi.waitFor(() => expect(readdirSync(cache).some((f) => f.startsWith("stack-payments-db-"))).toBe(true), { timeout: 20_000, interval: 20 });
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(130);
+      expect(run.output()).not.toContain("Base URL");
+      expect(readdirSync(cache).filter((f) => f.startsWith("stack-payments-db-"))).toEqual([]);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
     }
   }, 60_000);
 
