@@ -134,14 +134,16 @@ function isDb(storage: EmulatorStorage): storage is Db {
   return typeof (storage as Db).query === "function" && typeof (storage as Db).transaction === "function";
 }
 
-async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: Db; owned: boolean }> {
-  if (storage && isDb(storage)) return { db: storage, owned: false };
-  if (storage && "databaseUrl" in storage) return { db: await createPostgresDb(storage.databaseUrl), owned: true };
+/** Opens the emulator's storage; `migrated` when it comes back with every migration applied already. */
+async function openStorage(storage: EmulatorStorage | undefined): Promise<{ db: Db; owned: boolean; migrated: boolean }> {
+  if (storage && isDb(storage)) return { db: storage, owned: false, migrated: false };
+  if (storage && "databaseUrl" in storage) return { db: await createPostgresDb(storage.databaseUrl), owned: true, migrated: false };
   const envUrl = storage === undefined ? process.env.DATABASE_URL : undefined;
-  if (envUrl) return { db: await createPostgresDb(envUrl), owned: true };
+  if (envUrl) return { db: await createPostgresDb(envUrl), owned: true, migrated: false };
   const dataDir = storage && "dataDir" in storage ? storage.dataDir : undefined;
-  // Given the migrations, a new PGlite database starts from a prepared copy (no initdb, no migrations).
-  return { db: await createPgliteDb({ ...(dataDir === undefined ? {} : { dataDir }), migrations: EMULATOR_MIGRATIONS }), owned: true };
+  // Given the migrations, a new PGlite database starts from a prepared copy (no initdb, no
+  // migrations) and an existing one is migrated: either way it returns with all of them applied.
+  return { db: await createPgliteDb({ ...(dataDir === undefined ? {} : { dataDir }), migrations: EMULATOR_MIGRATIONS }), owned: true, migrated: true };
 }
 
 /**
@@ -186,14 +188,14 @@ function checkPaymentsConfig(config: PaymentsConfig): void {
 export function createEmulator(options: CreateEmulatorOptions = {}): Emulator {
   const project: EmulatorProject = { ...DEFAULT_PROJECT, ...options.project };
   const realNow = options.clock ? () => options.clock!.now() : () => Date.now();
-  let opened: { db: Db; owned: boolean } | undefined;
+  let opened: { db: Db; owned: boolean; migrated: boolean } | undefined;
 
   let publicUrl: string | null = null;
   const ready = (async () => {
     if (options.publicUrl !== undefined) publicUrl = normalizePublicUrl(options.publicUrl);
     if (options.config !== undefined) checkPaymentsConfig(options.config);
     opened = await openStorage(options.storage);
-    await migrate(opened.db, EMULATOR_MIGRATIONS);
+    if (!opened.migrated) await migrate(opened.db, EMULATOR_MIGRATIONS);
     await ensureInternalProject(opened.db, realNow());
     await ensureBuiltInProject(opened.db, project, {
       ...(options.config !== undefined ? { fileConfig: { payments: options.config } } : {}),
