@@ -164,13 +164,21 @@ async function prepareSnapshot(cacheDir: string, key: string, migrations: readon
   const bareKey = snapshotKey([]);
   if (!existsSync(snapshotPath(cacheDir, bareKey))) {
     const bareWork = snapshotWorkDir(cacheDir, bareKey);
-    const bare = await openPglite(bareWork);
-    // PGlite opens the "postgres" database; initdb's template databases are never used (nothing
-    // here creates databases) yet are more than half of the files every start would copy.
-    await bare.exec("UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')");
-    for (const name of ["template0", "template1"]) await bare.exec(`DROP DATABASE ${name}`);
-    await closeForCopy(bare);
-    keepSnapshot(bareWork, cacheDir, bareKey);
+    try {
+      const bare = await openPglite(bareWork);
+      try {
+        // PGlite opens the "postgres" database; initdb's template databases are never used (nothing
+        // here creates databases) yet are more than half of the files every start would copy.
+        await bare.exec("UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')");
+        for (const name of ["template0", "template1"]) await bare.exec(`DROP DATABASE ${name}`);
+      } finally {
+        await closeForCopy(bare);
+      }
+      keepSnapshot(bareWork, cacheDir, bareKey);
+    } finally {
+      // Kept (renamed away) on success; whatever a failure left is not for anyone to use.
+      rmSync(bareWork, { recursive: true, force: true });
+    }
   }
   if (key === bareKey) return;
   const work = snapshotWorkDir(cacheDir, key);
