@@ -121,7 +121,23 @@ async function runEmulator(args: string[]): Promise<void> {
     process.stderr.write(`stack-payments: the emulator could not start: ${describeError(error)}\n`);
     process.exit(1);
   }
+  // From here a signal stops the running emulator (its handlers are in place before the start's go).
   started = true;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\nReceived ${signal}, stopping...\n`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stack-payments: error while stopping: ${describeError(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
   process.off("SIGINT", stopWhileStarting);
   process.off("SIGTERM", stopWhileStarting);
   const { project } = running.emulator;
@@ -154,21 +170,6 @@ async function runEmulator(args: string[]): Promise<void> {
       ``,
     ].join("\n"),
   );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\nReceived ${signal}, stopping...\n`);
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`stack-payments: error while stopping: ${describeError(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
 async function main(argv: string[]): Promise<void> {
