@@ -104,29 +104,45 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
   });
 }
 
+/** What serves one event stream, once it is admitted; made by the `prepare` of {@link openEventStream}. */
+export type EventStreamRun = (stream: SSEStreamingApi) => Promise<void>;
+
 /**
- * Serves `run` as `text/event-stream` with the headers every stream of the emulator sends: no
- * caching, no proxy buffering, and no `transfer-encoding` header of its own (the server sets it).
+ * The answer of every event-stream route of the emulator. HEAD gets the headers only (nothing would
+ * ever read a stream opened for it, and its loop would run on). A new stream counts against the
+ * caller's and the emulator's caps: past them, 429 with `Retry-After`; else `prepare` runs (what
+ * must happen before the first byte, e.g. where to resume) and the stream it returns is served
+ * with the headers every stream sends (no caching, no proxy buffering, no `transfer-encoding` of
+ * its own: the server sets it). The stream's place under the caps is given back when it ends, or
+ * at once when `prepare` fails.
  */
-export function eventStreamResponse(ctx: RequestContext, run: (stream: SSEStreamingApi) => Promise<void>): Response {
-  const response = streamSSE(honoContextOf(ctx), run);
+export async function openEventStream(ctx: RequestContext, prepare: () => EventStreamRun | Promise<EventStreamRun>): Promise<Response> {
+  if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
+  const admitted = hubOf(ctx).admit(callerOf(ctx));
+  if ("refusal" in admitted) {
+    const refused = textResponse(429, admitted.refusal);
+    refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+    return refused;
+  }
+  let response: Response;
+  try {
+    const run = await prepare();
+    response = streamSSE(honoContextOf(ctx), async (stream) => {
+      try {
+        await run(stream);
+      } finally {
+        admitted.release();
+      }
+    });
+  } catch (error) {
+    admitted.release();
+    throw error;
+  }
   response.headers.set("content-type", "text/event-stream; charset=utf-8");
   response.headers.set("cache-control", "no-store, max-age=0");
   response.headers.set("x-accel-buffering", "no");
   response.headers.delete("transfer-encoding");
   return response;
-}
-
-/**
- * Counts a new stream against the caller's and the emulator's caps: its place (`release()` once
- * the stream ends), or the 429 answer with `Retry-After` to send instead.
- */
-export function admitStream(ctx: RequestContext): { release(): void } | Response {
-  const admitted = hubOf(ctx).admit(callerOf(ctx));
-  if (!("refusal" in admitted)) return admitted;
-  const refused = textResponse(429, admitted.refusal);
-  refused.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
-  return refused;
 }
 
 /** The hub of the app serving this request. */
@@ -152,25 +168,8 @@ export const liveEventRoutes: Route[] = [
       await ensureCustomerExists(ctx, params.customer_type, params.customer_id);
       const c: CustomerRef = { projectId: ctx.projectId!, customerType: params.customer_type, customerId: params.customer_id };
       const lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
-      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
-      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       const hub = hubOf(ctx);
-      const admitted = admitStream(ctx);
-      if (admitted instanceof Response) return admitted;
-      let response: Response;
-      try {
-        response = eventStreamResponse(ctx, async (stream) => {
-          try {
-            await serveStream(ctx, stream, hub, c, lastId);
-          } finally {
-            admitted.release();
-          }
-        });
-      } catch (error) {
-        admitted.release();
-        throw error;
-      }
-      return response;
+      return openEventStream(ctx, () => (stream) => serveStream(ctx, stream, hub, c, lastId));
     },
   }),
 ];

@@ -18,7 +18,7 @@ import {
 import type { ItemResponse, ProductsListResponse } from "../../core/schemas/index.js";
 import type { SqlExecutor } from "../db.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { admitStream, eventStreamResponse } from "../live-event-routes.js";
+import { openEventStream } from "../live-event-routes.js";
 import { activityRecorderFor, type ActivityEntry } from "./activity-recorder.js";
 
 /** How often the stream looks for new payments events. */
@@ -122,69 +122,65 @@ export const adminEventRoutes: Route[] = [
       const resume = parseResumeId(ctx);
       let paymentsId = resume?.paymentsId ?? (await latestPaymentsEventId(ctx.db, projectId));
       let activitySeq = resume?.activitySeq ?? recorder.latestSeq;
-      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it.
-      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       // Each stream polls the database, so it counts against the same caps as every event stream.
-      const admitted = admitStream(ctx);
-      if (admitted instanceof Response) return admitted;
-      // Entries recorded while the stream is open, in order; those kept before it are replayed first.
-      const pending: ActivityEntry[] = recorder.list(projectId, activitySeq);
-      let wake: (() => void) | null = null;
-      const unsubscribe = recorder.subscribe((id, entry) => {
-        if (id !== projectId) return;
-        pending.push(entry);
-        wake?.();
-      });
-
-      return eventStreamResponse(ctx, async (stream) => {
-        const onAbort = () => stream.abort();
-        ctx.request.signal.addEventListener("abort", onAbort, { once: true });
-        stream.onAbort(() => {
-          ctx.request.signal.removeEventListener("abort", onAbort);
-          unsubscribe();
+      return openEventStream(ctx, () => {
+        // Entries recorded while the stream is open, in order; those kept before it are replayed first.
+        const pending: ActivityEntry[] = recorder.list(projectId, activitySeq);
+        let wake: (() => void) | null = null;
+        const unsubscribe = recorder.subscribe((id, entry) => {
+          if (id !== projectId) return;
+          pending.push(entry);
           wake?.();
         });
-        try {
-          await stream.write("retry: 1000\n: connected\n\n");
-          let lastSent = Date.now();
-          let lastPoll = 0;
-          while (!stream.aborted && !stream.closed) {
-            if (Date.now() - lastPoll >= POLL_MILLIS) {
-              lastPoll = Date.now();
-              for (const event of await paymentsEventsAfter(ctx.db, projectId, paymentsId, 200)) {
-                paymentsId = event.id;
-                await stream.writeSSE({ id: resumeId(paymentsId, activitySeq), event: "payments", data: JSON.stringify(event) });
+        return async (stream) => {
+          const onAbort = () => stream.abort();
+          ctx.request.signal.addEventListener("abort", onAbort, { once: true });
+          stream.onAbort(() => {
+            ctx.request.signal.removeEventListener("abort", onAbort);
+            unsubscribe();
+            wake?.();
+          });
+          try {
+            await stream.write("retry: 1000\n: connected\n\n");
+            let lastSent = Date.now();
+            let lastPoll = 0;
+            while (!stream.aborted && !stream.closed) {
+              if (Date.now() - lastPoll >= POLL_MILLIS) {
+                lastPoll = Date.now();
+                for (const event of await paymentsEventsAfter(ctx.db, projectId, paymentsId, 200)) {
+                  paymentsId = event.id;
+                  await stream.writeSSE({ id: resumeId(paymentsId, activitySeq), event: "payments", data: JSON.stringify(event) });
+                  lastSent = Date.now();
+                }
+              }
+              while (pending.length > 0 && !stream.aborted) {
+                const entry = pending.shift()!;
+                if (entry.seq <= activitySeq) continue;
+                activitySeq = entry.seq;
+                await stream.writeSSE({ id: resumeId(paymentsId, activitySeq), event: "activity", data: JSON.stringify(entry) });
                 lastSent = Date.now();
               }
-            }
-            while (pending.length > 0 && !stream.aborted) {
-              const entry = pending.shift()!;
-              if (entry.seq <= activitySeq) continue;
-              activitySeq = entry.seq;
-              await stream.writeSSE({ id: resumeId(paymentsId, activitySeq), event: "activity", data: JSON.stringify(entry) });
-              lastSent = Date.now();
-            }
-            if (Date.now() - lastSent >= HEARTBEAT_MILLIS) {
-              await stream.write(": heartbeat\n\n");
-              lastSent = Date.now();
-            }
-            // Sleep until the next poll, or until an entry is recorded.
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(done, POLL_MILLIS);
-              function done() {
-                clearTimeout(timer);
-                wake = null;
-                resolve();
+              if (Date.now() - lastSent >= HEARTBEAT_MILLIS) {
+                await stream.write(": heartbeat\n\n");
+                lastSent = Date.now();
               }
-              wake = done;
-            });
+              // Sleep until the next poll, or until an entry is recorded.
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(done, POLL_MILLIS);
+                function done() {
+                  clearTimeout(timer);
+                  wake = null;
+                  resolve();
+                }
+                wake = done;
+              });
+            }
+          } catch {
+            // The database went away (emulator closing) or the consumer left: end the stream.
+          } finally {
+            unsubscribe();
           }
-        } catch {
-          // The database went away (emulator closing) or the consumer left: end the stream.
-        } finally {
-          unsubscribe();
-          admitted.release();
-        }
+        };
       });
     },
   }),

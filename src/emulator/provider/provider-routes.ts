@@ -25,7 +25,7 @@ import {
 } from "../../core/schemas/index.js";
 import { ensureCustomerExists } from "../customer-access.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { admitStream, eventStreamResponse } from "../live-event-routes.js";
+import { openEventStream } from "../live-event-routes.js";
 import { honoContextOf } from "../middleware/authenticate.js";
 import { resolveRequestedProduct } from "../payments/purchase.js";
 import { getProjectConfig } from "../project-config.js";
@@ -214,43 +214,29 @@ export const providerRoutes: Route[] = [
     access: "admin",
     async handler(ctx) {
       const projectId = ctx.projectId!;
-      // HEAD gets the stream's headers only: nothing would ever read a stream opened for it, and
-      // its polling loop would run on.
-      if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
       // Each stream polls the database, so it counts against the same caps as the event streams.
-      const admitted = admitStream(ctx);
-      if (admitted instanceof Response) return admitted;
-      let response: Response;
-      try {
+      return openEventStream(ctx, async () => {
         const latest = await listOutbox(ctx.db, projectId, { limit: 1 });
         let lastSeq = latest[0]?.seq ?? 0;
-        response = eventStreamResponse(ctx, async (stream) => {
-          try {
-            const onAbort = () => stream.abort();
-            ctx.request.signal.addEventListener("abort", onAbort, { once: true });
-            stream.onAbort(() => ctx.request.signal.removeEventListener("abort", onAbort));
-            await stream.write("retry: 1000\n: connected\n\n");
-            while (!stream.aborted && !stream.closed) {
-              try {
-                const emails = await listOutbox(ctx.db, projectId, { afterSeq: lastSeq, limit: 100 });
-                for (const { seq, ...email } of emails) {
-                  await stream.writeSSE({ id: String(seq), event: "email", data: JSON.stringify(email) });
-                  lastSeq = seq;
-                }
-              } catch {
-                return;
+        return async (stream) => {
+          const onAbort = () => stream.abort();
+          ctx.request.signal.addEventListener("abort", onAbort, { once: true });
+          stream.onAbort(() => ctx.request.signal.removeEventListener("abort", onAbort));
+          await stream.write("retry: 1000\n: connected\n\n");
+          while (!stream.aborted && !stream.closed) {
+            try {
+              const emails = await listOutbox(ctx.db, projectId, { afterSeq: lastSeq, limit: 100 });
+              for (const { seq, ...email } of emails) {
+                await stream.writeSSE({ id: String(seq), event: "email", data: JSON.stringify(email) });
+                lastSeq = seq;
               }
-              await stream.sleep(250);
+            } catch {
+              return;
             }
-          } finally {
-            admitted.release();
+            await stream.sleep(250);
           }
-        });
-      } catch (error) {
-        admitted.release();
-        throw error;
-      }
-      return response;
+        };
+      });
     },
   }),
   defineRoute({
