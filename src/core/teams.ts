@@ -55,17 +55,24 @@ export function attachWire<T extends object>(wire: object, target: T, ref: Custo
   return keepWireBody(attachCustomerRef(target, ref, app), wire);
 }
 
+/** What a client sees of a team, as the SDK names it. */
+function teamFields(wire: ClientTeamWire) {
+  return {
+    id: wire.id,
+    displayName: wire.display_name,
+    profileImageUrl: wire.profile_image_url,
+    clientMetadata: wire.client_metadata,
+    clientReadOnlyMetadata: wire.client_read_only_metadata,
+  };
+}
+
 /** Builds a client `Team`. */
 export function createTeam(host: UserHost, wire: ClientTeamWire): Team {
   const ref = { type: "team", id: wire.id } as const;
   return attachWire(
     wire,
     {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
+      ...teamFields(wire),
       ...clientCustomerMethods(host.client, ref, projectOf(host)),
     } as Team,
     ref,
@@ -80,11 +87,7 @@ export function createServerTeam(host: UserHost, wire: ServerTeamWire): ServerTe
   return attachWire(
     wire,
     {
-      id: wire.id,
-      displayName: wire.display_name,
-      profileImageUrl: wire.profile_image_url,
-      clientMetadata: wire.client_metadata,
-      clientReadOnlyMetadata: wire.client_read_only_metadata,
+      ...teamFields(wire),
       serverMetadata: wire.server_metadata,
       createdAt: new Date(wire.created_at_millis),
       ...serverCustomerMethods(ctx, ref),
