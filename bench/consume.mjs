@@ -14,13 +14,9 @@
 // node_modules/.cache (external packages stay external, so @stackframe/js and PGlite resolve).
 //
 // Usage: node bench/consume.mjs [--ops 200] [--block 25]
-import { mkdirSync, rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { importFromSource } from "./lib/from-source.mjs";
 import { StackServerApp as OfficialServerApp } from "@stackframe/js";
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -29,32 +25,11 @@ const OPS = arg("--ops", 200);
 const BLOCK = arg("--block", 25);
 const WARMUP = 20;
 
-const dir = path.join(root, "node_modules", ".cache", "stack-payments-bench");
-mkdirSync(dir, { recursive: true });
-const outfile = path.join(dir, `consume-${process.pid}.mjs`);
-await build({
-  stdin: {
-    contents: `
-      export { startEmulator } from "./src/emulator.ts";
-      export { StackServerApp } from "./src/server.ts";
-    `,
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  outfile,
-  logLevel: "error",
-});
-let m;
-try {
-  m = await import(pathToFileURL(outfile).href);
-} finally {
-  rmSync(outfile, { force: true });
-}
+const m = await importFromSource(
+  "consume",
+  `export { startEmulator } from "./src/emulator.ts";
+   export { StackServerApp } from "./src/server.ts";`,
+);
 
 const running = await m.startEmulator({ port: 0, config: { items: { credits: { displayName: "Credits", customerType: "user" } } } });
 const { project } = running.emulator;

@@ -6,37 +6,17 @@
 // Everything runs in one process against the in-process emulator (PGlite). Polling uses a 1 s
 // interval here (the default is 10 s; its latency scales with the interval: about half of it).
 // Usage: node bench/live.mjs [--samples 30]
-import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { importFromSource } from "./lib/from-source.mjs";
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const outDir = path.join(root, "node_modules", ".cache", "stack-payments-bench");
-mkdirSync(outDir, { recursive: true });
-const outfile = path.join(outDir, "live.mjs");
-await build({
-  stdin: {
-    contents: `
-      export { createEmulator } from "./src/emulator/create-emulator.ts";
-      export { StackServerApp } from "./src/apps/server-app.ts";
-      export { StackClientApp } from "./src/apps/client-app.ts";
-      export { createLiveChannel } from "./src/core/live/live-channel.ts";
-      export { createLiveChannelHost } from "./src/core/live/live-host.ts";
-      export { itemTopic } from "./src/core/live/bus.ts";
-    `,
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  outfile,
-  logLevel: "error",
-});
-const m = await import(pathToFileURL(outfile).href);
+const m = await importFromSource(
+  "live",
+  `export { createEmulator } from "./src/emulator/create-emulator.ts";
+   export { StackServerApp } from "./src/apps/server-app.ts";
+   export { StackClientApp } from "./src/apps/client-app.ts";
+   export { createLiveChannel } from "./src/core/live/live-channel.ts";
+   export { createLiveChannelHost } from "./src/core/live/live-host.ts";
+   export { itemTopic } from "./src/core/live/bus.ts";`,
+);
 
 const samplesArg = process.argv.indexOf("--samples");
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 30;

@@ -12,12 +12,8 @@
 // node_modules/.cache so that external packages (PGlite) resolve.
 //
 // Usage: node bench/renewals.mjs [--customers 100] [--months 12]
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { importFromSource } from "./lib/from-source.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -27,17 +23,7 @@ const MONTHS = arg("months", 12);
 const DAY = 24 * 60 * 60 * 1000;
 
 async function loadModules() {
-  const dir = join(ROOT, "node_modules", ".cache", "stack-payments-bench");
-  mkdirSync(dir, { recursive: true });
-  const entry = join(dir, "renewals-entry.ts");
-  writeFileSync(entry, `export { createEmulator } from ${JSON.stringify(join(ROOT, "src/emulator/create-emulator.ts"))};\n`);
-  const out = join(dir, `renewals-${process.pid}.mjs`);
-  await build({ entryPoints: [entry], outfile: out, bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "silent" });
-  try {
-    return await import(pathToFileURL(out).href);
-  } finally {
-    rmSync(out, { force: true });
-  }
+  return importFromSource("renewals", `export { createEmulator } from "./src/emulator/create-emulator.ts";`);
 }
 
 const config = {

@@ -3,31 +3,14 @@
 // 200, the emulator's total cap), each on its own customer, spread over 10 projects (the per-caller
 // cap is 20). Also prints how long opening them took, and that one more is refused with 429.
 // Usage: node bench/streams.mjs [--streams 200] [--samples 40]
-import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
+import { importFromSource } from "./lib/from-source.mjs";
 import { parseArgs } from "node:util";
-import { fileURLToPath, pathToFileURL } from "node:url";
 
 const { values } = parseArgs({ options: { streams: { type: "string", default: "200" }, samples: { type: "string", default: "40" } } });
 const streamCount = Number(values.streams);
 const samples = Number(values.samples);
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const outDir = path.join(root, "node_modules", ".cache", "stack-payments-bench");
-mkdirSync(outDir, { recursive: true });
-const outfile = path.join(outDir, "streams.mjs");
-await build({
-  stdin: { contents: `export { startEmulator } from "./src/emulator/start-emulator.ts";`, resolveDir: root, loader: "ts" },
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  outfile,
-  logLevel: "error",
-});
-const { startEmulator } = await import(pathToFileURL(outfile).href);
+const { startEmulator } = await importFromSource("streams", `export { startEmulator } from "./src/emulator/start-emulator.ts";`);
 
 const config = { items: { credits: { customerType: "custom" } } };
 const running = await startEmulator({ storage: {}, config });
