@@ -77,6 +77,8 @@ export const tests = [
       assert.match(html, /Rendered on the server with (<!-- -->)?100(<!-- -->)? credits\./, "server component reads the user's item");
       assert.match(html, /data-testid="credits-balance"[^>]*>100</, "the client component is rendered on the server from the prefetched cache");
       assert.match(html, new RegExp(`data-testid="user-id"[^>]*>${ctx.userId}<`));
+      // Until React hydrates the page a click would be lost: the server's HTML has the buttons disabled.
+      assert.match(html, /<button(?=[^>]*data-testid="spend-credits")(?=[^>]*disabled)[^>]*>/, "the spend button is disabled until hydration");
     },
   },
   {

@@ -1,5 +1,5 @@
 "use client";
-import { useState, useTransition } from "react";
+import { useState, useSyncExternalStore, useTransition } from "react";
 import { useUser } from "stack-payments/react";
 import { spendCredits } from "./actions";
 
@@ -8,6 +8,14 @@ const CATALOG = [
   { productId: "credits_pack", label: "Buy 100 credits ($5)" },
   { productId: "pro_monthly", label: "Subscribe to Pro ($20/month, 500 credits)" },
 ] as const;
+
+const noSubscription = () => () => {};
+/**
+ * False in the server's HTML and until React has hydrated the page, true after: the buttons stay
+ * disabled until their click handlers are attached, so an early click is not silently lost (on a
+ * slow machine `next dev` can take seconds to hydrate).
+ */
+const useHydrated = () => useSyncExternalStore(noSubscription, () => true, () => false);
 
 /** Credits, products, checkout and spending; the data arrives prefetched from the server render. */
 export function Dashboard() {
@@ -18,6 +26,7 @@ export function Dashboard() {
   const [status, setStatus] = useState("");
   const [pending, startTransition] = useTransition();
   const [buying, setBuying] = useState<string | null>(null);
+  const hydrated = useHydrated();
 
   const buy = async (productId: string) => {
     setBuying(productId);
@@ -63,14 +72,14 @@ export function Dashboard() {
       <section>
         <h2>Buy</h2>
         {CATALOG.map(({ productId, label }) => (
-          <button key={productId} data-testid={`buy-${productId}`} disabled={buying !== null} onClick={() => void buy(productId)}>
+          <button key={productId} data-testid={`buy-${productId}`} disabled={!hydrated || buying !== null} onClick={() => void buy(productId)}>
             {label}
           </button>
         ))}
       </section>
       <section>
         <h2>Spend</h2>
-        <button className="secondary" data-testid="spend-credits" disabled={pending} onClick={spend}>
+        <button className="secondary" data-testid="spend-credits" disabled={!hydrated || pending} onClick={spend}>
           Spend 10 credits
         </button>
         <p className="muted" data-testid="spend-status">
