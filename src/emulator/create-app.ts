@@ -17,6 +17,7 @@ import { storageFailureResponse } from "./db-retry.js";
 import { IDEMPOTENCY_RESULT_HEADER, IDEMPOTENCY_SUPPORTED_HEADER } from "./defaults.js";
 import { ApiError, errorResponse, textResponse, type Route } from "./http.js";
 import { idempotency } from "./idempotency.js";
+import { recheckStreamAccess } from "./live-event-routes.js";
 import { authenticate, requireAccess } from "./middleware/authenticate.js";
 import { commonHeaders, statusOverride } from "./middleware/common-headers.js";
 import type { AppServices, EmulatorEnv } from "./middleware/emulator-env.js";
@@ -114,6 +115,7 @@ export function createApp(options: AppOptions): Hono<EmulatorEnv> {
   // Not strict: a trailing slash names the same route, as the SDK strips it anyway.
   const app = new Hono<EmulatorEnv>({ strict: false });
   app.use(recordActivity(services));
+  app.use(recheckStreamAccess());
   app.use(commonHeaders(services));
   app.use(statusOverride());
   app.use(providerCatchUp());

@@ -2,6 +2,7 @@
  * `GET /payments/events/{customer_type}/{customer_id}`: the route of the live event stream. Each
  * admitted stream subscribes to the emulator's {@link LiveStreamHub}, which feeds it.
  */
+import type { MiddlewareHandler } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import * as z from "zod/mini";
 import { customerTypeSchema } from "../core/schemas/index.js";
@@ -9,6 +10,7 @@ import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-
 import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
 import { RETRY_AFTER_SECONDS, type LiveStreamHub, type Subscriber } from "./live-events.js";
 import { honoContextOf } from "./middleware/authenticate.js";
+import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
 
 const paramsSchema = z.strictObject({ customer_type: customerTypeSchema, customer_id: z.string() });
@@ -143,6 +145,28 @@ export async function openEventStream(ctx: RequestContext, prepare: () => EventS
   response.headers.set("x-accel-buffering", "no");
   response.headers.delete("transfer-encoding");
   return response;
+}
+
+/**
+ * Marks this request as one that may take a caller's access to customers away (sign-out, a revoked
+ * session, a deleted user, a team membership or permission removed): once it has answered, its
+ * writes committed, the project's client streams re-check their access at once, so a stream ends
+ * then and not at its next periodic check (see {@link recheckStreamAccess}).
+ */
+export function accessMayChange(ctx: RequestContext): void {
+  honoContextOf(ctx).set("accessMayChange", true);
+}
+
+/**
+ * The middleware behind {@link accessMayChange}: after a marked request succeeded (outside every
+ * transaction of the request, so the check sees what it wrote), the project's streams re-check.
+ */
+export function recheckStreamAccess(): MiddlewareHandler<EmulatorEnv> {
+  return async (c, next) => {
+    await next();
+    const projectId = c.get("accessMayChange") && c.res.ok ? c.get("ctx")?.projectId : null;
+    if (projectId) c.var.services.liveStreams.recheckAccess(projectId);
+  };
 }
 
 /** The hub of the app serving this request. */

@@ -247,6 +247,24 @@ export class LiveStreamHub {
     };
   }
 
+  /**
+   * Has the client streams of `projectId` re-check their caller's access on the next poll rather
+   * than at their next periodic check: a write that may take access away (sign-out, a revoked
+   * session, a deleted user, a team membership or permission removed) has committed.
+   */
+  recheckAccess(projectId: string): void {
+    let any = false;
+    for (const group of this.#groups.values()) {
+      if (group.customer.projectId !== projectId) continue;
+      for (const s of group.subscribers) {
+        if (!s.isClient) continue;
+        s.lastAccessCheck = 0;
+        any = true;
+      }
+    }
+    if (any) this.#schedule(0);
+  }
+
   /** Ends every open stream (the emulator is closing). */
   closeAll(): void {
     for (const group of this.#groups.values()) for (const s of group.subscribers) s.end("the emulator is closing");

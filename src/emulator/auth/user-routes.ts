@@ -5,6 +5,7 @@ import * as z from "zod/mini";
 import { createUserBodySchema, jsonSchema } from "../../core/schemas/index.js";
 import { isUuid } from "../customer-access.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
+import { accessMayChange } from "../live-event-routes.js";
 import { getProjectConfig, type ProjectConfig } from "../project-config.js";
 import { orEmptyObject } from "../validate.js";
 import { hashPassword } from "./passwords.js";
@@ -104,13 +105,17 @@ async function applyUserUpdate(ctx: RequestContext, config: ProjectConfig, user:
       ctx.db.query<UserRow>(`UPDATE users SET ${sets.join(", ")} WHERE project_id = $1 AND id = $2 RETURNING *`, values),
     );
     // Setting a password revokes existing sessions, as the hosted API does.
-    if (body.password !== undefined) await ctx.db.query("DELETE FROM refresh_tokens WHERE project_id = $1 AND user_id = $2", [projectId, user.id]);
+    if (body.password !== undefined) {
+      await ctx.db.query("DELETE FROM refresh_tokens WHERE project_id = $1 AND user_id = $2", [projectId, user.id]);
+      accessMayChange(ctx);
+    }
     return rows[0]!;
   });
 }
 
 async function deleteUser(ctx: RequestContext, userId: string): Promise<void> {
   const deleted = await ctx.db.query("DELETE FROM users WHERE project_id = $1 AND id = $2 RETURNING id", [ctx.projectId, userId]);
+  accessMayChange(ctx);
   if (deleted.length === 0) throw ApiError.known("USER_NOT_FOUND");
 }
 

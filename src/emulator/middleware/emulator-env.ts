@@ -56,6 +56,8 @@ export interface EmulatorEnv {
     bodyText: string;
     auth: ProjectAuth;
     ctx: RequestContext;
+    /** Set by a write that may take a caller's access away (see `accessMayChange`). */
+    accessMayChange: boolean;
   };
 }
 

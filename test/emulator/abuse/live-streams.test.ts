@@ -268,17 +268,54 @@ describe("a client's stream stops delivering when its caller loses access", () =
     });
   });
 
+  /**
+   * After `revoke` alone, with nothing written after it, the stream ends at once: the write that
+   * took access away has its project's streams re-checked, well before their periodic check (5 s).
+   */
+  async function expectEndedAtOnce(stream: OpenStream, revoke: () => Promise<void>): Promise<void> {
+    await revoke();
+    await until(() => stream.isEnded(), "the stream to end after the revoking write", 2_500);
+    expect(stream.comments).toContain(": closed: the caller no longer has access to this customer");
+  }
+
   test("user deleted", async () => {
     const user = await h.newUser();
     const stream = await open(`/payments/events/user/${user.id}`, user.token);
-    // Nothing can be written for a deleted user: the stream's periodic access check ends it.
-    await h.call("POST", `/payments/items/user/${user.id}/credits/update-quantity?allow_negative=false`, { body: { delta: 1 } });
+    // Nothing can be written for a deleted user: the deletion itself ends the stream.
+    await bump(`user/${user.id}`, "credits")();
     await until(() => stream.events.length === 1, "the first change");
-    expect((await h.call("DELETE", `/users/${user.id}`)).status).toBe(200);
-    await stream.ended;
+    await expectEndedAtOnce(stream, async () => {
+      expect((await h.call("DELETE", `/users/${user.id}`)).status).toBe(200);
+    });
     expect(stream.events.length).toBe(1);
-    expect(stream.comments).toContain(": closed: the caller no longer has access to this customer");
-  }, 15_000);
+  });
+
+  test("the revoking write alone ends the stream at once (sign-out, a team membership removed)", async () => {
+    const user = await h.newUser();
+    const signedOut = await open(`/payments/events/user/${user.id}`, user.token);
+    await expectEndedAtOnce(signedOut, async () => {
+      expect((await h.call("DELETE", "/auth/sessions/current", { access: { token: user.token } })).status).toBe(200);
+    });
+    const admin = await h.newUser();
+    const team = await h.newTeam(admin.token);
+    const removed = await open(`/payments/events/team/${team}`, admin.token);
+    await expectEndedAtOnce(removed, async () => {
+      expect((await h.call("DELETE", `/team-memberships/${team}/${admin.id}`)).status).toBe(200);
+    });
+  });
+
+  test("a write that takes access from one caller leaves other callers' streams open", async () => {
+    const [leaving, staying] = [await h.newUser(), await h.newUser()];
+    const gone = await open(`/payments/events/user/${leaving.id}`, leaving.token);
+    const kept = await open(`/payments/events/user/${staying.id}`, staying.token);
+    await expectEndedAtOnce(gone, async () => {
+      expect((await h.call("DELETE", `/users/${leaving.id}`)).status).toBe(200);
+    });
+    await bump(`user/${staying.id}`, "credits")();
+    await until(() => kept.events.length === 1, "the other caller's change");
+    expect(kept.isEnded()).toBe(false);
+    await kept.close();
+  });
 
   test("signed out", async () => {
     const user = await h.newUser();
