@@ -53,25 +53,28 @@ const MANIFEST = "stack-payments-copy.json";
 export type SnapshotCache = string | false;
 
 /**
- * Whether `dir` is a folder of ours (made if missing), writable, that no other user can write.
- * A folder the user named (`STACK_PAYMENTS_CACHE_DIR`, the `cacheDir` option, the project's
- * `node_modules`) may be a symbolic link to one; a name in the shared temp folder may not (another
- * user could have put the link there).
+ * Why `dir` is not a folder of ours (made if missing), writable, that no other user can write; null
+ * when it is. A folder the user named (`STACK_PAYMENTS_CACHE_DIR`, the `cacheDir` option, the
+ * project's `node_modules`) may be a symbolic link to one; a name in the shared temp folder may not
+ * (another user could have put the link there).
  */
-function isOwnFolder(dir: string, followLink = true): boolean {
+function folderProblem(dir: string, followLink = true): string | null {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = followLink ? statSync(dir) : lstatSync(dir);
-    if (!stat.isDirectory()) return false;
+    if (!stat.isDirectory()) return "it is not a folder";
     // A shared temp folder could hold a copy planted by another user: only our own folder counts.
     const uid = process.getuid?.();
-    if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return false;
+    if (uid !== undefined && stat.uid !== uid) return "another user owns it";
+    if (uid !== undefined && (stat.mode & 0o022) !== 0) return `other users may write to it (mode ${(stat.mode & 0o777).toString(8)}; chmod go-w fixes that)`;
     accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (error) {
+    return `it cannot be made or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
 }
+
+const isOwnFolder = (dir: string, followLink = true) => folderProblem(dir, followLink) === null;
 
 function nearestNodeModules(from: string | undefined): string | null {
   if (!from) return null;
@@ -92,6 +95,8 @@ function mainScriptDir(): string | undefined {
   }
 }
 
+const warnedCacheDirs = new Set<string>();
+
 /**
  * The default cache folder, as other tools choose theirs: `STACK_PAYMENTS_CACHE_DIR` if set
  * (`0` or `off` disables caching), else `node_modules/.cache/stack-payments` of the project
@@ -102,7 +107,17 @@ export function defaultSnapshotCacheDir(): string | null {
   const env = process.env.STACK_PAYMENTS_CACHE_DIR;
   if (env !== undefined && env !== "") {
     if (env === "0" || env.toLowerCase() === "off") return null;
-    return isOwnFolder(env) ? env : null;
+    const problem = folderProblem(env);
+    if (problem === null) return env;
+    // The user chose this folder: say why it is not used rather than start slowly in silence.
+    if (!warnedCacheDirs.has(env)) {
+      warnedCacheDirs.add(env);
+      process.emitWarning(
+        `STACK_PAYMENTS_CACHE_DIR=${env} is not used for prepared database copies: ${problem}. Each start makes its database from nothing (slower). Set STACK_PAYMENTS_CACHE_DIR=off to silence this.`,
+        { code: "STACK_PAYMENTS_CACHE_DIR" },
+      );
+    }
+    return null;
   }
   const candidates: string[] = [];
   // The script's real location: started through a link (npx's own `node_modules/.bin`, a global

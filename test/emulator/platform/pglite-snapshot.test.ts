@@ -278,4 +278,31 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
     symlinkSync(real, link);
     expect(snapshotCacheDir(link)).toBe(link);
   });
+
+  test("a STACK_PAYMENTS_CACHE_DIR others may write to is not used, and a warning says why (once)", () => {
+    const shared = mkdtempSync(join(tmpdir(), "stack-payments-snapshot-shared-"));
+    dataDirs.push(shared);
+    chmodSync(shared, 0o775);
+    const env = process.env.STACK_PAYMENTS_CACHE_DIR;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => warning.code === "STACK_PAYMENTS_CACHE_DIR" && warnings.push(warning.message);
+    process.on("warning", onWarning);
+    process.env.STACK_PAYMENTS_CACHE_DIR = shared;
+    try {
+      expect(defaultSnapshotCacheDir()).toBeNull();
+      expect(defaultSnapshotCacheDir()).toBeNull();
+      chmodSync(shared, 0o700);
+      expect(defaultSnapshotCacheDir()).toBe(shared);
+    } finally {
+      if (env === undefined) delete process.env.STACK_PAYMENTS_CACHE_DIR;
+      else process.env.STACK_PAYMENTS_CACHE_DIR = env;
+    }
+    // Warnings are emitted on the next tick.
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      process.off("warning", onWarning);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`STACK_PAYMENTS_CACHE_DIR=${shared} is not used`);
+      expect(warnings[0]).toContain("other users may write to it (mode 775; chmod go-w fixes that)");
+    });
+  });
 });
