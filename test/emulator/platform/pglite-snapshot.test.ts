@@ -174,11 +174,15 @@ describe("prepared PGlite copies", { timeout: 150_000 }, () => {
   test("an unusable cache folder (a file in its place) only means no copy: the database starts migrated", async () => {
     const file = join(cacheDir, "not-a-folder");
     writeFileSync(file, "x");
+    // This process's other databases there (the worker's own emulator, with STACK_PAYMENTS_CACHE_DIR=off).
+    const mine = () => runDirs(tmpdir()).filter((f) => f.startsWith(`stack-payments-db-${process.pid}-`));
+    const before = mine();
     const db = await createPgliteDb({ migrations, cacheDir: file });
     expect(await db.query("SELECT id FROM _migrations")).toEqual([{ id: "0001_notes" }]);
+    expect(mine()).toHaveLength(before.length + 1);
     await db.close();
     // Its files went to the OS temp folder instead, and are gone.
-    expect(runDirs(tmpdir()).filter((f) => f.startsWith(`stack-payments-db-${process.pid}-`))).toEqual([]);
+    expect(mine()).toEqual(before);
   });
 
   test("a copy for an earlier migration list is not used for a longer one", async () => {
