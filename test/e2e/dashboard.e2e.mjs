@@ -346,7 +346,10 @@ export const tests = [
       await shot(ctx, "22-refund");
       await page.getByTestId("refund-submit").click();
       await page.getByTestId("toast").filter({ hasText: /Refunded \$7\.50/ }).waitFor();
-      await page.locator('button[data-testid^="transaction-"]').filter({ hasText: /Refund/ }).first().waitFor({ timeout: 10_000 });
+      // The refund's row names what it took back (from the purchase it adjusts) and the money returned.
+      const refundRow = page.locator('button[data-testid^="transaction-"]').filter({ hasText: /Refund/ }).filter({ hasText: "took back Boost pack ×1" }).first();
+      await refundRow.waitFor({ timeout: 10_000 });
+      assert.match((await refundRow.textContent()) ?? "", /-\$7\.50/, "the refund row shows the money returned");
       await shot(ctx, "23-refunded");
       await page.goto(`${ctx.dashboardUrl}#/customers/user/${ctx.userId}`);
       await expectText(page, `owned-${PRODUCT}`, /Boost pack\s*×1/, 10_000);

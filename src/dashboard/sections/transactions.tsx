@@ -3,7 +3,7 @@
  * customer), page by page. A transaction opens to its entries, amount and products, and an
  * eligible one (a paid, live-mode purchase not refunded yet) can be refunded from there.
  */
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { isStackPaymentsError } from "../../core/errors.js";
 import type { Transaction, TransactionEntry } from "../../core/admin/transactions.js";
 import { TRANSACTION_TYPES, type TransactionType } from "../../core/schemas/transactions.js";
@@ -54,12 +54,27 @@ export function amountOf(tx: Transaction): string | null {
   return formatMoney(amount!, currency);
 }
 
+/** Transactions by id: those on screen, where a refund or plan change finds the purchase it adjusts. */
+type KnownTransactions = ReadonlyMap<string, Transaction>;
+
+/**
+ * The product a revocation took back, named from the purchase it adjusts when that purchase is
+ * among `known` (the entry itself carries only the purchase's id and entry index, as on the hosted API).
+ */
+function revokedProductName(entry: Entry<"product_revocation">, known: KnownTransactions): string | null {
+  const grant = known.get(entry.adjusted_transaction_id)?.entries[entry.adjusted_entry_index];
+  return grant?.type === "product_grant" ? grant.product.display_name : null;
+}
+
 /** What a transaction did, in a few words: products granted, items changed, revocations. */
-export function summaryOf(tx: Transaction): string {
+export function summaryOf(tx: Transaction, known: KnownTransactions = new Map()): string {
   const parts: string[] = [];
   for (const g of entriesOf(tx, "product_grant")) parts.push(`${g.product.display_name}${g.quantity !== 1 ? ` ×${g.quantity}` : ""}`);
   for (const c of entriesOf(tx, "item_quantity_change")) parts.push(`${c.item_id} ${signed(c.quantity)}`);
-  for (const r of entriesOf(tx, "product_revocation")) parts.push(`took back ${r.quantity}`);
+  for (const r of entriesOf(tx, "product_revocation")) {
+    const name = revokedProductName(r, known);
+    parts.push(name ? `took back ${name} ×${r.quantity}` : `took back ${r.quantity}`);
+  }
   return parts.join(", ") || "—";
 }
 
@@ -177,6 +192,7 @@ export function TransactionsSection({ rest }: { session: DashboardSession; rest:
 /** Rows of transactions; each opens its details. */
 export function TransactionList({ transactions, compact = false }: { transactions: Transaction[]; compact?: boolean }) {
   const [open, setOpen] = useState<Transaction | null>(null);
+  const known = useMemo(() => new Map(transactions.map((tx) => [tx.id, tx])), [transactions]);
   return (
     <>
       <ul className="rows">
@@ -190,7 +206,7 @@ export function TransactionList({ transactions, compact = false }: { transaction
                   <span className="inline wrap">
                     <Badge tone={TYPE_TONES[tx.type ?? "purchase"] ?? "neutral"}>{tx.type ? TRANSACTION_TYPE_LABELS[tx.type] : "Other"}</Badge>
                     {tx.adjusted_by.length > 0 && <Badge tone="amber">Refunded</Badge>}
-                    <span className="strong">{summaryOf(tx)}</span>
+                    <span className="strong">{summaryOf(tx, known)}</span>
                   </span>
                   <span className="muted small">
                     {formatDateTime(tx.created_at_millis)}
@@ -216,18 +232,18 @@ export function TransactionList({ transactions, compact = false }: { transaction
           );
         })}
       </ul>
-      {open && <TransactionDialog transaction={open} onClose={() => setOpen(null)} />}
+      {open && <TransactionDialog transaction={open} known={known} onClose={() => setOpen(null)} />}
     </>
   );
 }
 
-function EntryRow({ entry }: { entry: TransactionEntry }) {
+function EntryRow({ entry, known }: { entry: TransactionEntry; known: KnownTransactions }) {
   switch (entry.type) {
     case "money_transfer": {
       const [currency, amount] = Object.entries(entry.charged_amount).find(([, v]) => v !== undefined) ?? ["USD", entry.net_amount.USD];
       return (
         <>
-          <Badge>Money</Badge> Charged {formatMoney(amount!, currency)}
+          <Badge>Money</Badge> {amount!.startsWith("-") ? `Refunded ${formatMoney(amount!.slice(1), currency)}` : `Charged ${formatMoney(amount!, currency)}`}
           {currency !== "USD" ? ` (net ${formatMoney(entry.net_amount.USD)})` : ""}
         </>
       );
@@ -252,7 +268,8 @@ function EntryRow({ entry }: { entry: TransactionEntry }) {
     case "product_revocation":
       return (
         <>
-          <Badge tone="amber">Revocation</Badge> took back {entry.quantity} of <span className="mono small">{entry.adjusted_transaction_id}</span>
+          <Badge tone="amber">Revocation</Badge> took back {revokedProductName(entry, known) ?? "the product"} ×{entry.quantity} of purchase{" "}
+          <span className="mono small">{entry.adjusted_transaction_id}</span>
         </>
       );
     default:
@@ -264,7 +281,7 @@ function EntryRow({ entry }: { entry: TransactionEntry }) {
   }
 }
 
-function TransactionDialog({ transaction: tx, onClose }: { transaction: Transaction; onClose(): void }) {
+function TransactionDialog({ transaction: tx, known, onClose }: { transaction: Transaction; known: KnownTransactions; onClose(): void }) {
   const customer = customerOf(tx);
   const amount = amountOf(tx);
   const target = refundTarget(tx);
@@ -308,7 +325,7 @@ function TransactionDialog({ transaction: tx, onClose }: { transaction: Transact
       <ol className="entries" data-testid="transaction-entries">
         {tx.entries.map((entry, i) => (
           <li key={i}>
-            <EntryRow entry={entry} />
+            <EntryRow entry={entry} known={known} />
           </li>
         ))}
       </ol>
