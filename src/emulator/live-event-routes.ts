@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import { customerTypeSchema } from "../core/schemas/index.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
 import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
-import { RETRY_AFTER_SECONDS, type LiveStreamHub, type Subscriber } from "./live-events.js";
+import { RETRY_AFTER_SECONDS, type AccessChange, type LiveStreamHub, type Subscriber } from "./live-events.js";
 import { honoContextOf } from "./middleware/authenticate.js";
 import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
@@ -81,6 +81,7 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
     const subscriber: Subscriber = {
       customer: c,
       isClient,
+      callerUserId: isClient ? (ctx.user?.id ?? null) : null,
       lastId,
       busy: false,
       busySince: 0,
@@ -153,8 +154,9 @@ export async function openEventStream(ctx: RequestContext, prepare: () => EventS
  * writes committed, the project's client streams re-check their access at once, so a stream ends
  * then and not at its next periodic check (see {@link recheckStreamAccess}).
  */
-export function accessMayChange(ctx: RequestContext): void {
-  honoContextOf(ctx).set("accessMayChange", true);
+export function accessMayChange(ctx: RequestContext, who: AccessChange): void {
+  const c = honoContextOf(ctx);
+  c.set("accessMayChange", [...(c.get("accessMayChange") ?? []), who]);
 }
 
 /**
@@ -164,8 +166,8 @@ export function accessMayChange(ctx: RequestContext): void {
 export function recheckStreamAccess(): MiddlewareHandler<EmulatorEnv> {
   return async (c, next) => {
     await next();
-    const projectId = c.get("accessMayChange") && c.res.ok ? c.get("ctx")?.projectId : null;
-    if (projectId) c.var.services.liveStreams.recheckAccess(projectId);
+    const projectId = c.res.ok ? c.get("ctx")?.projectId : null;
+    if (projectId) for (const who of c.get("accessMayChange") ?? []) c.var.services.liveStreams.recheckAccess(projectId, who);
   };
 }
 

@@ -141,10 +141,15 @@ interface StoredEvent {
   payload: unknown;
 }
 
+/** Whose access to customers a write may have taken away (see {@link LiveStreamHub.recheckAccess}). */
+export type AccessChange = { userId: string } | { teamId: string };
+
 /** One open stream, as the hub drives it. */
 export interface Subscriber {
   readonly customer: CustomerRef;
   readonly isClient: boolean;
+  /** The signed-in user of a client's stream (null for server and admin keys). */
+  readonly callerUserId: string | null;
   /** Id of the last event sent (or skipped as older than the stream). */
   lastId: number;
   /** A write is in progress (a slow reader): the subscriber is skipped until it finishes. */
@@ -248,16 +253,19 @@ export class LiveStreamHub {
   }
 
   /**
-   * Has the client streams of `projectId` re-check their caller's access on the next poll rather
-   * than at their next periodic check: a write that may take access away (sign-out, a revoked
-   * session, a deleted user, a team membership or permission removed) has committed.
+   * Has the client streams a committed write may have taken access from re-check it on the next
+   * poll rather than at their next periodic check: those of one user (signed out, a session
+   * revoked, deleted, removed from a team or a permission), or those watching one team (deleted).
+   * Only those: a caller who signs out again and again makes one check of their own streams each.
    */
-  recheckAccess(projectId: string): void {
+  recheckAccess(projectId: string, who: AccessChange): void {
     let any = false;
     for (const group of this.#groups.values()) {
-      if (group.customer.projectId !== projectId) continue;
+      const c = group.customer;
+      if (c.projectId !== projectId) continue;
+      const wholeGroup = "teamId" in who && c.customerType === "team" && c.customerId === who.teamId;
       for (const s of group.subscribers) {
-        if (!s.isClient) continue;
+        if (!s.isClient || !(wholeGroup || ("userId" in who && s.callerUserId === who.userId))) continue;
         s.lastAccessCheck = 0;
         any = true;
       }

@@ -233,8 +233,8 @@ export const teamRoutes: Route[] = [
         await ctx.db.query("UPDATE users SET selected_team_id = NULL WHERE project_id = $1 AND selected_team_id = $2", [projectId, teamId]);
         return ctx.db.query("DELETE FROM teams WHERE project_id = $1 AND id = $2 RETURNING id", [projectId, teamId]);
       });
-      accessMayChange(ctx);
       if (deleted.length === 0) throw ApiError.known("TEAM_NOT_FOUND", { team_id: teamId });
+      accessMayChange(ctx, { teamId });
       return { success: true };
     },
   }),
@@ -275,8 +275,8 @@ export const teamRoutes: Route[] = [
         await ctx.db.query("UPDATE users SET selected_team_id = NULL WHERE project_id = $1 AND id = $2 AND selected_team_id = $3", [projectId, userId, teamId]);
         return ctx.db.query("DELETE FROM team_members WHERE project_id = $1 AND team_id = $2 AND user_id = $3 RETURNING user_id", [projectId, teamId, userId]);
       });
-      accessMayChange(ctx);
       if (deleted.length === 0) throw ApiError.known("TEAM_MEMBERSHIP_NOT_FOUND", { team_id: teamId, user_id: userId });
+      accessMayChange(ctx, { userId });
       return { success: true };
     },
   }),
@@ -349,8 +349,8 @@ export const teamRoutes: Route[] = [
         "DELETE FROM team_member_permissions WHERE project_id = $1 AND team_id = $2 AND user_id = $3 AND permission_id = $4 RETURNING permission_id",
         [ctx.projectId, teamId, userId, permissionId],
       );
-      accessMayChange(ctx);
       if (deleted.length === 0) throw ApiError.known("TEAM_PERMISSION_NOT_FOUND", { team_id: teamId, user_id: userId, permission_id: permissionId });
+      accessMayChange(ctx, { userId });
       return { success: true };
     },
   }),

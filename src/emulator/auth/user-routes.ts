@@ -107,7 +107,7 @@ async function applyUserUpdate(ctx: RequestContext, config: ProjectConfig, user:
     // Setting a password revokes existing sessions, as the hosted API does.
     if (body.password !== undefined) {
       await ctx.db.query("DELETE FROM refresh_tokens WHERE project_id = $1 AND user_id = $2", [projectId, user.id]);
-      accessMayChange(ctx);
+      accessMayChange(ctx, { userId: user.id });
     }
     return rows[0]!;
   });
@@ -115,8 +115,8 @@ async function applyUserUpdate(ctx: RequestContext, config: ProjectConfig, user:
 
 async function deleteUser(ctx: RequestContext, userId: string): Promise<void> {
   const deleted = await ctx.db.query("DELETE FROM users WHERE project_id = $1 AND id = $2 RETURNING id", [ctx.projectId, userId]);
-  accessMayChange(ctx);
   if (deleted.length === 0) throw ApiError.known("USER_NOT_FOUND");
+  accessMayChange(ctx, { userId });
 }
 
 async function loadUserOr404(ctx: RequestContext, userId: string): Promise<UserRow> {

@@ -290,7 +290,7 @@ describe("a client's stream stops delivering when its caller loses access", () =
     expect(stream.events.length).toBe(1);
   });
 
-  test("the revoking write alone ends the stream at once (sign-out, a team membership removed)", async () => {
+  test("the revoking write alone ends the stream at once (sign-out, a team membership removed, the team deleted)", async () => {
     const user = await h.newUser();
     const signedOut = await open(`/payments/events/user/${user.id}`, user.token);
     await expectEndedAtOnce(signedOut, async () => {
@@ -301,6 +301,12 @@ describe("a client's stream stops delivering when its caller loses access", () =
     const removed = await open(`/payments/events/team/${team}`, admin.token);
     await expectEndedAtOnce(removed, async () => {
       expect((await h.call("DELETE", `/team-memberships/${team}/${admin.id}`)).status).toBe(200);
+    });
+    const owner = await h.newUser();
+    const doomed = await h.newTeam(owner.token);
+    const teamStream = await open(`/payments/events/team/${doomed}`, owner.token);
+    await expectEndedAtOnce(teamStream, async () => {
+      expect((await h.call("DELETE", `/teams/${doomed}`)).status).toBe(200);
     });
   });
 
@@ -331,6 +337,21 @@ describe("a client's stream stops delivering when its caller loses access", () =
     await expectCutOff(stream, bump(`user/${user.id}`, "credits"), async () => {
       expect((await h.call("DELETE", `/auth/sessions/${sessionId(user.token)}`)).status).toBe(200);
     });
+  });
+
+  test("the re-check is only of the streams whose access the write concerned", async () => {
+    const [deleted, other] = [await h.newUser(), await h.newUser()];
+    const gone = await open(`/payments/events/user/${deleted.id}`, deleted.token);
+    const expired = await open(`/payments/events/user/${other.id}`, other.token);
+    // Every session expires (the test clock moves a year and a half on), yet nothing re-checks
+    // streams until their periodic check: a re-check of the whole project would end both at once.
+    await h.advanceClock(548 * 24 * 60 * 60 * 1000);
+    await expectEndedAtOnce(gone, async () => {
+      expect((await h.call("DELETE", `/users/${deleted.id}`)).status).toBe(200);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(expired.isEnded()).toBe(false);
+    await expired.close();
   });
 
   test("a caller who keeps access keeps receiving", async () => {
