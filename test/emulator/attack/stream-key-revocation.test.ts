@@ -107,3 +107,22 @@ test("a client stream opened with a publishable key ends (or stops delivering) o
   await stream.close();
   expect({ deliveredAfterRevocation: delivered, ended }).toEqual({ deliveredAfterRevocation: 0, ended: true });
 }, 20_000);
+
+test("a server stream of a project that is then deleted ends at its periodic check", async () => {
+  const p = await h.emulator.createProject({ config: TEST_CONFIG });
+  const headers = { "x-stack-access-type": "server", "x-stack-project-id": p.id, "x-stack-secret-server-key": p.secretServerKey };
+  const res = await h.emulator.fetch(new Request(`${BASE}/api/v1/payments/events/custom/${customId()}`, { headers }));
+  expect(res.status).toBe(200);
+  const stream = read(res);
+  const deleted = await h.emulator.fetch(
+    new Request(`${BASE}/api/v1/internal/projects/current`, {
+      method: "DELETE",
+      headers: { "x-stack-access-type": "admin", "x-stack-project-id": p.id, "x-stack-super-secret-admin-key": p.superSecretAdminKey },
+    }),
+  );
+  expect(deleted.status, await deleted.text()).toBe(200);
+  for (let t = 0; t < 70 && !stream.isEnded(); t++) await sleep(100);
+  const ended = stream.isEnded();
+  await stream.close();
+  expect(ended).toBe(true);
+}, 20_000);
