@@ -9,7 +9,7 @@ import { customerTypeSchema } from "../core/schemas/index.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
 import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
 import { RETRY_AFTER_SECONDS, type AccessChange, type LiveStreamHub, type Subscriber } from "./live-events.js";
-import { honoContextOf } from "./middleware/authenticate.js";
+import { honoContextOf, projectKeyStillValid } from "./middleware/authenticate.js";
 import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
 
@@ -87,7 +87,9 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
       busySince: 0,
       lastSent: Date.now(),
       lastAccessCheck: Date.now(),
-      hasAccess: () => (isClient ? clientStillHasAccess(ctx, c) : Promise.resolve(true)),
+      // The key it was opened with must still be valid (a revoked key opens nothing else), and a
+      // client's user must still have access to the customer.
+      hasAccess: async () => (await projectKeyStillValid(ctx)) && (!isClient || (await clientStillHasAccess(ctx, c))),
       write,
       end(reason) {
         if (ended) return;

@@ -31,7 +31,7 @@ const POLL_MILLIS = 100;
 const TIME_CHECK_MILLIS = 500;
 /** How often an idle stream sends a comment so proxies keep it open. */
 const HEARTBEAT_MILLIS = 15_000;
-/** How often a client's stream re-checks its caller's access while no event needs it. */
+/** How often a stream re-checks its access (a client's caller, any stream's key) while no event needs it. */
 const ACCESS_CHECK_MILLIS = 5_000;
 /** Events read per poll (the rest follow on the next). */
 const EVENTS_PER_POLL = 1000;
@@ -158,7 +158,7 @@ export interface Subscriber {
   busySince: number;
   lastSent: number;
   lastAccessCheck: number;
-  /** Whether the caller may still read the customer (always true for server and admin keys). */
+  /** Whether the caller may still read the customer (for server and admin keys: their key is still valid). */
   hasAccess(): Promise<boolean>;
   write(text: string): Promise<void>;
   /** Ends the stream, with a comment saying why. */
@@ -392,7 +392,7 @@ export class LiveStreamHub {
     }
   }
 
-  /** Heartbeats for idle streams, and the periodic access check of client streams. */
+  /** Heartbeats for idle streams, and the periodic access check of every stream. */
   async #keepAlive(): Promise<void> {
     const now = Date.now();
     for (const group of [...this.#groups.values()]) {
@@ -401,7 +401,8 @@ export class LiveStreamHub {
           s.abort();
           continue;
         }
-        if (s.isClient && now - s.lastAccessCheck >= ACCESS_CHECK_MILLIS && !(await this.#stillAllowed(s).catch(() => false))) continue;
+        // Every stream, server and admin ones included: their key may have been revoked.
+        if (now - s.lastAccessCheck >= ACCESS_CHECK_MILLIS && !(await this.#stillAllowed(s).catch(() => false))) continue;
         if (!s.busy && now - s.lastSent >= HEARTBEAT_MILLIS) {
           s.lastSent = now;
           this.#write(s, ": heartbeat\n\n");

@@ -70,7 +70,11 @@ function folderProblem(dir: string, followLink = true): string | null {
     accessSync(dir, constants.W_OK);
     return null;
   } catch (error) {
-    return `it cannot be made or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    // mkdir answers these before the checks above can: a file where the folder should be, or on its path.
+    if (code === "EEXIST") return "it is not a folder";
+    if (code === "ENOTDIR") return "a part of its path is not a folder";
+    return `it cannot be made or written (${code ?? String(error)})`;
   }
 }
 

@@ -99,6 +99,25 @@ async function checkProjectKey(db: Db, project: ProjectRecord, accessType: Acces
   }
 }
 
+/**
+ * Whether the project key a request was authenticated with is still valid (not revoked, not
+ * expired, its project not deleted): what a long-lived request (an event stream) re-checks, as
+ * every new request with a revoked key is refused. True when no key was used (an admin access
+ * token, or a client without a publishable key).
+ */
+export async function projectKeyStillValid(ctx: RequestContext): Promise<boolean> {
+  if (ctx.projectId === null || ctx.accessType === null || ctx.header("x-stack-admin-access-token")) return true;
+  const [kind, name]: [KeyKind, string] =
+    ctx.accessType === "client"
+      ? ["publishable_client_key", "x-stack-publishable-client-key"]
+      : ctx.accessType === "server"
+        ? ["secret_server_key", "x-stack-secret-server-key"]
+        : ["super_secret_admin_key", "x-stack-super-secret-admin-key"];
+  const key = ctx.header(name) || null;
+  if (key === null || key === PUBLIC_CLIENT_SENTINEL) return true;
+  return isValidKey(ctx.db, ctx.projectId, kind, key, honoContextOf(ctx).var.services.realNow());
+}
+
 /** Authenticates a request's project headers and access token; throws the hosted API's errors. */
 export async function authenticateRequest(db: Db, header: HeaderReader, realNow: () => number): Promise<ProjectAuth> {
   const accessTypeHeader = header("x-stack-access-type");
