@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import type { SqlExecutor } from "./db.js";
 import { ApiError, defineRoute, type Route } from "./http.js";
+import { accessMayChange } from "./live-event-routes.js";
 import { readThrough } from "./read-cache.js";
 
 /**
@@ -65,6 +66,8 @@ export const clockRoutes: Route[] = [
       if (target > LAST_DATE_MILLIS)
         throw ApiError.text(400, `The clock cannot move past ${new Date(LAST_DATE_MILLIS).toISOString()}: advancing by ${body.advance_millis} ms would reach ${target}. Nothing was changed.`);
       await advanceEmulatorClock(ctx.db, ctx.projectId!, body.advance_millis);
+      // Sessions and keys may have expired on the new clock.
+      accessMayChange(ctx, { wholeProject: true });
       return { now_millis: await ctx.now() };
     },
   }),

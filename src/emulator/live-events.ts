@@ -141,8 +141,12 @@ interface StoredEvent {
   payload: unknown;
 }
 
-/** Whose access to customers a write may have taken away (see {@link LiveStreamHub.recheckAccess}). */
-export type AccessChange = { userId: string } | { teamId: string };
+/**
+ * Whose access to customers a write may have taken away (see {@link LiveStreamHub.recheckAccess}):
+ * one user's, the callers' watching one team, or, for what only the project's own keys can change
+ * (a key revoked, the project deleted, its config, its test clock), every stream of the project.
+ */
+export type AccessChange = { userId: string } | { teamId: string } | { wholeProject: true };
 
 /** One open stream, as the hub drives it. */
 export interface Subscriber {
@@ -253,19 +257,22 @@ export class LiveStreamHub {
   }
 
   /**
-   * Has the client streams a committed write may have taken access from re-check it on the next
-   * poll rather than at their next periodic check: those of one user (signed out, a session
-   * revoked, deleted, removed from a team or a permission), or those watching one team (deleted).
-   * Only those: a caller who signs out again and again makes one check of their own streams each.
+   * Has the streams a committed write may have taken access from re-check it on the next poll
+   * rather than at their next periodic check: a client's streams of one user (signed out, a
+   * session revoked, deleted, removed from a team or a permission), the client streams watching one
+   * team (deleted), or every stream of the project. Only those: a caller who signs out again and
+   * again makes one check of their own streams each; and however many writes ask, a stream is
+   * checked at most once per poll.
    */
   recheckAccess(projectId: string, who: AccessChange): void {
     let any = false;
     for (const group of this.#groups.values()) {
       const c = group.customer;
       if (c.projectId !== projectId) continue;
-      const wholeGroup = "teamId" in who && c.customerType === "team" && c.customerId === who.teamId;
+      const wholeGroup = "wholeProject" in who || ("teamId" in who && c.customerType === "team" && c.customerId === who.teamId);
       for (const s of group.subscribers) {
-        if (!s.isClient || !(wholeGroup || ("userId" in who && s.callerUserId === who.userId))) continue;
+        const concerned = "wholeProject" in who || (s.isClient && (wholeGroup || ("userId" in who && s.callerUserId === who.userId)));
+        if (!concerned) continue;
         s.lastAccessCheck = 0;
         any = true;
       }

@@ -6,6 +6,7 @@ import * as z from "zod/mini";
 import { currentProjectSchema } from "../../core/schemas/index.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { parseUntrustedJson } from "../middleware/read-body.js";
+import { accessMayChange } from "../live-event-routes.js";
 import {
   CONFIG_LEVELS,
   expandConfigOverride,
@@ -101,6 +102,7 @@ export const configRoutes: Route[] = [
         await ctx.db.transaction(async () =>
           storeLevel(ctx, level, mergeConfigOverride(await getConfigOverride(ctx.db, ctx.projectId!, level), patch)),
         );
+        accessMayChange(ctx, { wholeProject: true });
         return { success: true };
       },
     }),
@@ -114,6 +116,7 @@ export const configRoutes: Route[] = [
         if (level === "branch" && body.source === undefined) throw ApiError.schema(ctx.method, ctx.url.pathname, ["body.source must be defined"]);
         const override = parseOverrideJson(ctx, "config_string", body.config_string);
         await ctx.db.transaction(() => storeLevel(ctx, level, override));
+        accessMayChange(ctx, { wholeProject: true });
         return { success: true };
       },
     }),
@@ -130,6 +133,7 @@ export const configRoutes: Route[] = [
           const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !body.keys.some((r) => k === r || k.startsWith(`${r}.`))));
           await storeLevel(ctx, level, kept);
         });
+        accessMayChange(ctx, { wholeProject: true });
         return { success: true };
       },
     }),

@@ -24,6 +24,7 @@ import {
 } from "../../core/schemas/index.js";
 import { isDefinedTeamPermission, isTeamMember } from "../auth/permissions.js";
 import { forgetSigningKeys } from "../auth/tokens.js";
+import { accessMayChange } from "../live-event-routes.js";
 import type { SqlExecutor } from "../db.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { getConfigOverride, getProjectConfig, mergeConfigOverride, setConfigOverride } from "../project-config.js";
@@ -225,6 +226,7 @@ export const projectRoutes: Route[] = [
       if (projectId === INTERNAL_PROJECT_ID) throw ApiError.text(400, "The internal project cannot be deleted.");
       await ctx.db.transaction((tx) => deleteProject(tx, projectId));
       forgetSigningKeys(ctx.db, projectId);
+      accessMayChange(ctx, { wholeProject: true });
       return { success: true };
     },
   }),
@@ -295,6 +297,7 @@ export const projectRoutes: Route[] = [
         manuallyRevokedAtMillis: set.manuallyRevokedAtMillis ?? (body.revoked ? Date.now() : null),
       };
       await upsertApiKeySet(ctx.db, ctx.projectId!, updated);
+      if (updated.manuallyRevokedAtMillis !== set.manuallyRevokedAtMillis) accessMayChange(ctx, { wholeProject: true });
       return keySetView(updated);
     },
   }),

@@ -6,65 +6,8 @@ import type { EmulatorProject } from "../../../src/emulator/defaults.js";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
 import { workerStorage } from "../../fixtures/emulator-app.js";
 import { TEST_CONFIG } from "../payments/config.js";
+import { readEventStream as readStream, until, type OpenStream } from "../event-streams.js";
 import { BASE, createHarness, customId, type Harness } from "../payments/harness.js";
-
-interface OpenStream {
-  status: number;
-  /** `data:` payloads received so far, parsed. */
-  events: any[];
-  /** Comment lines received so far. */
-  comments: string[];
-  /** Resolves when the server ends the stream. */
-  ended: Promise<void>;
-  isEnded(): boolean;
-  close(): Promise<void>;
-}
-
-/** Reads an event-stream answer in the background. */
-function readStream(res: Response, controller: AbortController): OpenStream {
-  const events: any[] = [];
-  const comments: string[] = [];
-  let ended = false;
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const done = (async () => {
-    for (;;) {
-      const { value, done: finished } = await reader.read();
-      if (finished) return;
-      buffer += decoder.decode(value, { stream: true });
-      let i: number;
-      while ((i = buffer.indexOf("\n\n")) >= 0) {
-        for (const line of buffer.slice(0, i).split("\n")) {
-          if (line.startsWith("data: ")) events.push(JSON.parse(line.slice(6)));
-          else if (line.startsWith(":")) comments.push(line);
-        }
-        buffer = buffer.slice(i + 2);
-      }
-    }
-  })()
-    .catch(() => {})
-    .finally(() => (ended = true));
-  return {
-    status: res.status,
-    events,
-    comments,
-    ended: done,
-    isEnded: () => ended,
-    async close() {
-      await reader.cancel().catch(() => {});
-      controller.abort();
-      await done;
-    },
-  };
-}
-
-async function until(condition: () => boolean, what: string, millis = 5000): Promise<void> {
-  for (const started = Date.now(); !condition(); ) {
-    if (Date.now() - started > millis) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("caps per caller and in total (in process)", () => {
   let h: Harness;
@@ -341,11 +284,15 @@ describe("a client's stream stops delivering when its caller loses access", () =
 
   test("the re-check is only of the streams whose access the write concerned", async () => {
     const [deleted, other] = [await h.newUser(), await h.newUser()];
+    // The other user's stream runs on a session that expires by itself (no write tells the
+    // emulator): only its periodic check (5 s after it opened) would end it; a re-check of the
+    // whole project would end it together with the deleted user's.
+    const short = await h.call("POST", "/auth/sessions", { body: { user_id: other.id, expires_in_millis: 2_000 } });
+    const expiresAt = Date.now() + 2_000;
+    expect(short.status, short.text).toBe(200);
     const gone = await open(`/payments/events/user/${deleted.id}`, deleted.token);
-    const expired = await open(`/payments/events/user/${other.id}`, other.token);
-    // Every session expires (the test clock moves a year and a half on), yet nothing re-checks
-    // streams until their periodic check: a re-check of the whole project would end both at once.
-    await h.advanceClock(548 * 24 * 60 * 60 * 1000);
+    const expired = await open(`/payments/events/user/${other.id}`, short.json.access_token as string);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt + 100 - Date.now()));
     await expectEndedAtOnce(gone, async () => {
       expect((await h.call("DELETE", `/users/${deleted.id}`)).status).toBe(200);
     });
