@@ -82,6 +82,33 @@ export const tests = [
     },
   },
   {
+    name: "back from the checkout page without paying (browser Back), the buy buttons work again",
+    async fn(ctx) {
+      const { page } = ctx;
+      const buyEnabled = (enabled) =>
+        page.waitForFunction((want) => document.querySelector('[data-testid="buy-credits_pack"]')?.disabled === !want, enabled, { timeout: 15_000 });
+      await page.getByTestId("buy-credits_pack").click();
+      await page.waitForURL(/\/purchase\//, DOM_READY);
+      await page.goBack(DOM_READY);
+      await buyEnabled(true);
+      await expectText(page, "credits-balance", "100");
+      // A browser may instead restore the page from its back-forward cache as it left it, buttons
+      // disabled while buying (headless Chromium here reloads it): such a restore enables them.
+      // The checkout navigation cancelled (ERR_ABORTED shows no error page) keeps this page as it
+      // was when it left, to be restored.
+      let aborted;
+      const navigationAborted = new Promise((resolve) => (aborted = resolve));
+      await page.route(/\/purchase\//, (route) => route.abort("aborted").then(aborted));
+      await page.getByTestId("buy-credits_pack").click();
+      await navigationAborted;
+      await buyEnabled(false);
+      await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true })));
+      await buyEnabled(true);
+      await page.unroute(/\/purchase\//);
+      assert.match(page.url(), /^http:\/\/localhost:\d+\/$/, "still on the app's page");
+    },
+  },
+  {
     name: "spends 10 credits with a server action; the balance updates live",
     async fn(ctx) {
       const { page } = ctx;

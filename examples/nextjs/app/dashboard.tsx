@@ -1,5 +1,5 @@
 "use client";
-import { useState, useSyncExternalStore, useTransition } from "react";
+import { useEffect, useState, useSyncExternalStore, useTransition } from "react";
 import { useUser } from "stack-payments/react";
 import { spendCredits } from "./actions";
 
@@ -27,6 +27,13 @@ export function Dashboard() {
   const [pending, startTransition] = useTransition();
   const [buying, setBuying] = useState<string | null>(null);
   const hydrated = useHydrated();
+  // Back from the checkout page, the browser may show this page from its back-forward cache, as it
+  // was when it left: buttons disabled "while buying". Such a return enables them again.
+  useEffect(() => {
+    const onPageShow = (event: PageTransitionEvent) => event.persisted && setBuying(null);
+    window.addEventListener("pageshow", onPageShow);
+    return () => window.removeEventListener("pageshow", onPageShow);
+  }, []);
 
   const buy = async (productId: string) => {
     setBuying(productId);
