@@ -8,8 +8,8 @@ import * as z from "zod/mini";
 import { customerTypeSchema } from "../core/schemas/index.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
 import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
-import { RETRY_AFTER_SECONDS, type AccessChange, type LiveStreamHub, type Subscriber } from "./live-events.js";
-import { honoContextOf, projectKeyStillValid } from "./middleware/authenticate.js";
+import { ACCESS_CHECK_MILLIS, RETRY_AFTER_SECONDS, type AccessChange, type LiveStreamHub, type Subscriber } from "./live-events.js";
+import { callerStillValid, honoContextOf } from "./middleware/authenticate.js";
 import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
 
@@ -89,7 +89,7 @@ function serveStream(ctx: RequestContext, stream: SSEStreamingApi, hub: LiveStre
       lastAccessCheck: Date.now(),
       // The key it was opened with must still be valid (a revoked key opens nothing else), and a
       // client's user must still have access to the customer.
-      hasAccess: async () => (await projectKeyStillValid(ctx)) && (!isClient || (await clientStillHasAccess(ctx, c))),
+      hasAccess: async () => (await callerStillValid(ctx)) && (!isClient || (await clientStillHasAccess(ctx, c))),
       write,
       end(reason) {
         if (ended) return;
@@ -121,7 +121,11 @@ export type EventStreamRun = (stream: SSEStreamingApi) => Promise<void>;
  * its own: the server sets it). The stream's place under the caps is given back when it ends, or
  * at once when `prepare` fails.
  */
-export async function openEventStream(ctx: RequestContext, prepare: () => EventStreamRun | Promise<EventStreamRun>): Promise<Response> {
+export async function openEventStream(
+  ctx: RequestContext,
+  prepare: () => EventStreamRun | Promise<EventStreamRun>,
+  options: { accessCheckedByHub?: boolean } = {},
+): Promise<Response> {
   if (ctx.request.method === "HEAD") return new Response(null, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
   const admitted = hubOf(ctx).admit(callerOf(ctx));
   if ("refusal" in admitted) {
@@ -133,9 +137,11 @@ export async function openEventStream(ctx: RequestContext, prepare: () => EventS
   try {
     const run = await prepare();
     response = streamSSE(honoContextOf(ctx), async (stream) => {
+      const stopWatching = options.accessCheckedByHub ? () => {} : watchAccess(ctx, stream);
       try {
         await run(stream);
       } finally {
+        stopWatching();
         admitted.release();
       }
     });
@@ -173,6 +179,33 @@ export function recheckStreamAccess(): MiddlewareHandler<EmulatorEnv> {
   };
 }
 
+/**
+ * Ends a stream the hub does not drive (the dashboard's activity and outbox streams) once what
+ * opened it no longer grants it (see `callerStillValid`): checked every few seconds, and at once
+ * when a write asks for its project's streams to be re-checked. Returns the end of the watch.
+ */
+function watchAccess(ctx: RequestContext, stream: SSEStreamingApi): () => void {
+  let checking = false;
+  const check = () => {
+    if (checking || stream.aborted || stream.closed) return;
+    checking = true;
+    void callerStillValid(ctx)
+      .catch(() => false)
+      .then(async (allowed) => {
+        checking = false;
+        if (allowed || stream.aborted || stream.closed) return;
+        await stream.write(": closed: the caller no longer has access to this project\n\n").catch(() => {});
+        stream.abort();
+      });
+  };
+  const timer = setInterval(check, ACCESS_CHECK_MILLIS);
+  const unwatch = hubOf(ctx).onProjectAccessChange(ctx.projectId!, check);
+  return () => {
+    clearInterval(timer);
+    unwatch();
+  };
+}
+
 /** The hub of the app serving this request. */
 function hubOf(ctx: RequestContext): LiveStreamHub {
   return honoContextOf(ctx).var.services.liveStreams;
@@ -197,7 +230,8 @@ export const liveEventRoutes: Route[] = [
       const c: CustomerRef = { projectId: ctx.projectId!, customerType: params.customer_type, customerId: params.customer_id };
       const lastId = resumeId(ctx, query.last_event_id) ?? (await latestLiveEventId(ctx.db, c));
       const hub = hubOf(ctx);
-      return openEventStream(ctx, () => (stream) => serveStream(ctx, stream, hub, c, lastId));
+      // The hub checks these streams' access itself, before deliveries and when writes ask.
+      return openEventStream(ctx, () => (stream) => serveStream(ctx, stream, hub, c, lastId), { accessCheckedByHub: true });
     },
   }),
 ];

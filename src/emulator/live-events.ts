@@ -32,7 +32,7 @@ const TIME_CHECK_MILLIS = 500;
 /** How often an idle stream sends a comment so proxies keep it open. */
 const HEARTBEAT_MILLIS = 15_000;
 /** How often a stream re-checks its access (a client's caller, any stream's key) while no event needs it. */
-const ACCESS_CHECK_MILLIS = 5_000;
+export const ACCESS_CHECK_MILLIS = 5_000;
 /** Events read per poll (the rest follow on the next). */
 const EVENTS_PER_POLL = 1000;
 /**
@@ -204,6 +204,8 @@ export class LiveStreamHub {
   readonly #perCaller = new Map<string, number>();
   #total = 0;
   readonly #groups = new Map<string, CustomerGroup>();
+  /** Checks of streams the hub does not drive, by project (see `onProjectAccessChange`). */
+  readonly #projectWatchers = new Map<string, Set<() => void>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
 
@@ -265,6 +267,7 @@ export class LiveStreamHub {
    * checked at most once per poll.
    */
   recheckAccess(projectId: string, who: AccessChange): void {
+    if ("wholeProject" in who) for (const check of this.#projectWatchers.get(projectId) ?? []) check();
     let any = false;
     for (const group of this.#groups.values()) {
       const c = group.customer;
@@ -278,6 +281,20 @@ export class LiveStreamHub {
       }
     }
     if (any) this.#schedule(0);
+  }
+
+  /**
+   * Runs `check` whenever a write asks for every stream of `projectId` to re-check its access
+   * (see {@link recheckAccess}): for streams the hub does not drive. Returns its removal.
+   */
+  onProjectAccessChange(projectId: string, check: () => void): () => void {
+    let checks = this.#projectWatchers.get(projectId);
+    if (!checks) this.#projectWatchers.set(projectId, (checks = new Set()));
+    checks.add(check);
+    return () => {
+      checks.delete(check);
+      if (checks.size === 0 && this.#projectWatchers.get(projectId) === checks) this.#projectWatchers.delete(projectId);
+    };
   }
 
   /** Ends every open stream (the emulator is closing). */

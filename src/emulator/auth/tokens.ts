@@ -174,6 +174,16 @@ export function claimedTokenProject(token: string): string | null {
   }
 }
 
+/** The user and session an access token names, read without verifying it (it was, when its request began). */
+export function tokenClaims(token: string): { sub: string; refreshTokenId: string } | null {
+  try {
+    const payload = decodeJwt(token);
+    return typeof payload.sub === "string" && typeof payload.refresh_token_id === "string" ? { sub: payload.sub, refreshTokenId: payload.refresh_token_id } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** True when the signing key, audience, issuer and user-type flags of a verified payload agree. */
 function isConsistent(payload: JWTPayload, projectId: string, keyAudience: TokenAudience | undefined): boolean {
   const isAnonymous = payload.is_anonymous === true;

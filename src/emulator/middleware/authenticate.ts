@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AccessTokenPayload } from "../../core/schemas/index.js";
-import { claimedTokenProject, verifyAccessToken } from "../auth/tokens.js";
+import { claimedTokenProject, tokenClaims, verifyAccessToken } from "../auth/tokens.js";
 import { emulatorNow } from "../clock.js";
 import type { Db } from "../db.js";
 import { ApiError, type AccessType, type RequestContext, type RequestUser, type RouteAccess } from "../http.js";
@@ -100,13 +100,17 @@ async function checkProjectKey(db: Db, project: ProjectRecord, accessType: Acces
 }
 
 /**
- * Whether the project key a request was authenticated with is still valid (not revoked, not
- * expired, its project not deleted): what a long-lived request (an event stream) re-checks, as
- * every new request with a revoked key is refused. True when no key was used (an admin access
- * token, or a client without a publishable key).
+ * Whether what a request was authenticated with still grants it (what a long-lived request, an
+ * event stream, re-checks, as every new request with it would be refused otherwise): its project
+ * key not revoked or expired, its project not deleted; for an owner's admin access token, its
+ * session in the internal project not signed out or expired and the user still managing the
+ * project (the token's own expiry is not checked: its session is, as for a client's streams).
+ * True when neither was used (a client without a publishable key).
  */
-export async function projectKeyStillValid(ctx: RequestContext): Promise<boolean> {
-  if (ctx.projectId === null || ctx.accessType === null || ctx.header("x-stack-admin-access-token")) return true;
+export async function callerStillValid(ctx: RequestContext): Promise<boolean> {
+  if (ctx.projectId === null || ctx.accessType === null) return false;
+  const adminToken = ctx.header("x-stack-admin-access-token");
+  if (adminToken) return adminSessionStillValid(ctx.db, ctx.projectId, adminToken, honoContextOf(ctx).var.services.realNow);
   const [kind, name]: [KeyKind, string] =
     ctx.accessType === "client"
       ? ["publishable_client_key", "x-stack-publishable-client-key"]
@@ -116,6 +120,18 @@ export async function projectKeyStillValid(ctx: RequestContext): Promise<boolean
   const key = ctx.header(name) || null;
   if (key === null || key === PUBLIC_CLIENT_SENTINEL) return true;
   return isValidKey(ctx.db, ctx.projectId, kind, key, honoContextOf(ctx).var.services.realNow());
+}
+
+/** Whether an admin access token (verified when the request began) still has its session and project. */
+async function adminSessionStillValid(db: Db, projectId: string, token: string, realNow: () => number): Promise<boolean> {
+  const claims = tokenClaims(token);
+  if (!claims) return false;
+  const live = await db.query(
+    `SELECT 1 FROM users u JOIN refresh_tokens r ON r.project_id = u.project_id AND r.user_id = u.id
+     WHERE u.project_id = $1 AND u.id = $2 AND r.id = $3 AND r.expires_at_millis > $4`,
+    [INTERNAL_PROJECT_ID, claims.sub, claims.refreshTokenId, await emulatorNow(db, INTERNAL_PROJECT_ID, realNow)],
+  );
+  return live.length > 0 && (await listManagedProjectIds(db, claims.sub)).includes(projectId);
 }
 
 /** Authenticates a request's project headers and access token; throws the hosted API's errors. */

@@ -4,9 +4,12 @@
 // every new request with it gets 401), a deleted project, a config change that undefines the
 // permission a team's stream relied on, the test clock passing the session's expiry, and revoking
 // writes run inside the idempotency layer's transaction (the re-check must see them committed).
+// The dashboard's own streams (activity, payment emails), which the hub does not drive, likewise end
+// once their admin key is revoked, their project deleted, or their owner's admin session gone.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { readEventStream, until, type OpenStream } from "../event-streams.js";
 import { TEST_CONFIG } from "../payments/config.js";
+import { adminByToken, byKey, caller, createOwnedProject, internalClient, signUpToInternal } from "../projects/hosted-flow.js";
 import { BASE, createHarness, customId, type Harness } from "../payments/harness.js";
 
 let h: Harness;
@@ -48,13 +51,13 @@ const bumper = (path: string, item: string) => async () => {
   expect(r.status, r.text).toBe(200);
 };
 
-async function newKeySet(): Promise<{ id: string; secret: string; publishable: string }> {
+async function newKeySet(): Promise<{ id: string; secret: string; publishable: string; admin: string }> {
   const r = await h.call("POST", "/internal/api-keys", {
     access: "admin",
-    body: { description: "probe", expires_at_millis: Date.now() + 86_400_000, has_publishable_client_key: true, has_secret_server_key: true, has_super_secret_admin_key: false },
+    body: { description: "probe", expires_at_millis: Date.now() + 86_400_000, has_publishable_client_key: true, has_secret_server_key: true, has_super_secret_admin_key: true },
   });
   expect(r.status, r.text).toBe(200);
-  return { id: r.json.id, secret: r.json.secret_server_key, publishable: r.json.publishable_client_key };
+  return { id: r.json.id, secret: r.json.secret_server_key, publishable: r.json.publishable_client_key, admin: r.json.super_secret_admin_key };
 }
 
 const revokeKeys = (id: string) => async () => {
@@ -147,4 +150,48 @@ test("revoking writes with an Idempotency-Key (run in its transaction) end the s
     const r = await h.call("PATCH", `/users/${user.id}`, { body: { password: "a-new-password-1234" }, headers: { "idempotency-key": `pw-${user.id}` } });
     expect(r.status, r.text).toBe(200);
   });
+});
+
+/** After `revoke`, a dashboard stream (activity, payment emails) ends at once, saying why. */
+async function expectDashboardStreamEnded(stream: OpenStream, revoke: () => Promise<void>): Promise<void> {
+  await revoke();
+  await until(() => stream.isEnded(), "the dashboard stream to end after the revoking write", 2_500);
+  expect(stream.comments).toContain(": closed: the caller no longer has access to this project");
+}
+
+test("the dashboard's activity stream ends once the admin key it was opened with is revoked", async () => {
+  const keys = await newKeySet();
+  const stream = await open("/internal/emulator/admin-events", byKey(h.emulator.project.id, "admin", keys.admin));
+  await expectDashboardStreamEnded(stream, revokeKeys(keys.id));
+});
+
+test("the payment emails stream of a project that is then deleted ends", async () => {
+  const p = await h.emulator.createProject({ config: TEST_CONFIG });
+  const stream = await open("/internal/emulator/outbox/events", byKey(p.id, "admin", p.superSecretAdminKey));
+  await expectDashboardStreamEnded(stream, async () => {
+    const deleted = await caller(h.emulator)("DELETE", "/internal/projects/current", byKey(p.id, "admin", p.superSecretAdminKey));
+    expect(deleted.status, deleted.text).toBe(200);
+  });
+});
+
+test("an owner's dashboard stream (admin access token) lasts while the owner's session does, and ends once they sign out", async () => {
+  const call = caller(h.emulator);
+  const owner = await signUpToInternal(h.emulator);
+  const { projectId, keys } = await createOwnedProject(h.emulator, owner);
+  const stream = await open("/internal/emulator/admin-events", adminByToken(projectId, owner.accessToken));
+  // A config change re-checks every stream of the project: the owner's session still grants it.
+  const touch = async () => {
+    const r = await call("PATCH", "/internal/config/override/environment", byKey(projectId, "admin", keys.superSecretAdminKey), {
+      config_override_string: JSON.stringify({ "payments.testMode": true }),
+    });
+    expect(r.status, r.text).toBe(200);
+  };
+  await touch();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(stream.isEnded()).toBe(false);
+  // Signed out of the internal project: the next re-check (here the next config change; else
+  // within 5 s) ends the stream, though the access token itself has not expired.
+  const signedOut = await call("DELETE", "/auth/sessions/current", internalClient(owner.accessToken));
+  expect(signedOut.status, signedOut.text).toBe(200);
+  await expectDashboardStreamEnded(stream, touch);
 });
