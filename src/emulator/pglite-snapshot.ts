@@ -103,14 +103,15 @@ const warnedCacheDirs = new Set<string>();
 
 /**
  * The default cache folder, as other tools choose theirs: `STACK_PAYMENTS_CACHE_DIR` if set
- * (`0` or `off` disables caching), else `node_modules/.cache/stack-payments` of the project
+ * (`0`, `off`, `false` or `no`, in any case and spacing, disable caching), else `node_modules/.cache/stack-payments` of the project
  * running the emulator (found from the main script, then from the working folder), else a
  * private folder in the OS temp folder. Null when none is usable.
  */
 export function defaultSnapshotCacheDir(): string | null {
   const env = process.env.STACK_PAYMENTS_CACHE_DIR;
   if (env !== undefined && env !== "") {
-    if (env === "0" || env.toLowerCase() === "off") return null;
+    // The ways people write "no" to an environment variable, rather than a folder named "false".
+    if (["0", "off", "false", "no"].includes(env.trim().toLowerCase())) return null;
     const problem = folderProblem(env);
     if (problem === null) return env;
     // The user chose this folder: say why it is not used rather than start slowly in silence.

@@ -1,6 +1,6 @@
 // Attack probe: the STACK_PAYMENTS_CACHE_DIR warning names the real problem for odd values, never
 // throws, and never uses a folder another user controls.
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -69,4 +69,12 @@ test("a very long or odd value warns, never throws", async () => {
   const { dir, warnings } = await withEnv(join(root, "x".repeat(5000)));
   expect(dir).toBeNull();
   expect(warnings[0]).toMatch(/cannot be made or written \(ENAMETOOLONG\)/);
+});
+
+test("the ways of writing 'no' turn the cache off, without a warning or a folder of that name", async () => {
+  for (const value of ["0", "off", "OFF", " off ", "false", "False", "no"]) {
+    const { dir, warnings } = await withEnv(value);
+    expect([value, dir, warnings]).toEqual([value, null, []]);
+  }
+  expect(existsSync(join(process.cwd(), "false"))).toBe(false);
 });
