@@ -157,10 +157,9 @@ export async function openEventStream(
 }
 
 /**
- * Marks this request as one that may take a caller's access to customers away (sign-out, a revoked
- * session, a deleted user, a team membership or permission removed): once it has answered, its
- * writes committed, the project's client streams re-check their access at once, so a stream ends
- * then and not at its next periodic check (see {@link recheckStreamAccess}).
+ * Marks this request as one that may take access away from `who` (see `AccessChange`): once it has
+ * answered, its writes committed, the streams concerned re-check their access at once, so a stream
+ * ends then and not at its next periodic check (see {@link recheckStreamAccess}).
  */
 export function accessMayChange(ctx: RequestContext, who: AccessChange): void {
   const c = honoContextOf(ctx);
@@ -169,7 +168,7 @@ export function accessMayChange(ctx: RequestContext, who: AccessChange): void {
 
 /**
  * The middleware behind {@link accessMayChange}: after a marked request succeeded (outside every
- * transaction of the request, so the check sees what it wrote), the project's streams re-check.
+ * transaction of the request, so the check sees what it wrote), the streams it concerns re-check.
  */
 export function recheckStreamAccess(): MiddlewareHandler<EmulatorEnv> {
   return async (c, next) => {

@@ -263,8 +263,9 @@ export class LiveStreamHub {
    * rather than at their next periodic check: a client's streams of one user (signed out, a
    * session revoked, deleted, removed from a team or a permission), the client streams watching one
    * team (deleted), or every stream of the project. Only those: a caller who signs out again and
-   * again makes one check of their own streams each; and however many writes ask, a stream is
-   * checked at most once per poll.
+   * again makes one check of their own streams each; however many writes ask, a stream the hub
+   * drives is checked at most once per poll, a watched one (`onProjectAccessChange`) at most once
+   * at a time.
    */
   recheckAccess(projectId: string, who: AccessChange): void {
     if ("wholeProject" in who) for (const check of this.#projectWatchers.get(projectId) ?? []) check();
@@ -272,9 +273,9 @@ export class LiveStreamHub {
     for (const group of this.#groups.values()) {
       const c = group.customer;
       if (c.projectId !== projectId) continue;
-      const wholeGroup = "wholeProject" in who || ("teamId" in who && c.customerType === "team" && c.customerId === who.teamId);
+      const watchingTeam = "teamId" in who && c.customerType === "team" && c.customerId === who.teamId;
       for (const s of group.subscribers) {
-        const concerned = "wholeProject" in who || (s.isClient && (wholeGroup || ("userId" in who && s.callerUserId === who.userId)));
+        const concerned = "wholeProject" in who || (s.isClient && (watchingTeam || ("userId" in who && s.callerUserId === who.userId)));
         if (!concerned) continue;
         s.lastAccessCheck = 0;
         any = true;

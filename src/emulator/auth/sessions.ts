@@ -260,8 +260,8 @@ export const sessionRoutes: Route[] = [
         throw ApiError.known("ACCESS_TOKEN_EXPIRED", { expired_at_millis: null, project_id: null, user_id: null, refresh_token_id: null });
       if (!ctx.user) throw ApiError.known("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
       const deleted = await ctx.db.query("DELETE FROM refresh_tokens WHERE project_id = $1 AND id = $2 RETURNING id", [ctx.projectId, ctx.user.refreshTokenId]);
-      accessMayChange(ctx, { userId: ctx.user.id });
       if (deleted.length === 0) throw ApiError.known("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+      accessMayChange(ctx, { userId: ctx.user.id });
       return { success: true };
     },
   }),
