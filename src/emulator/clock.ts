@@ -5,7 +5,7 @@
 import * as z from "zod/mini";
 import type { SqlExecutor } from "./db.js";
 import { ApiError, defineRoute, type Route } from "./http.js";
-import { accessMayChange } from "./live-event-routes.js";
+import { accessMayChange } from "./access-changes.js";
 import { readThrough } from "./read-cache.js";
 
 /**

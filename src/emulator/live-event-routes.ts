@@ -8,7 +8,8 @@ import * as z from "zod/mini";
 import { customerTypeSchema } from "../core/schemas/index.js";
 import { ensureClientCanAccessCustomer, ensureCustomerExists } from "./customer-access.js";
 import { ApiError, defineRoute, textResponse, type RequestContext, type Route } from "./http.js";
-import { ACCESS_CHECK_MILLIS, RETRY_AFTER_SECONDS, type AccessChange, type LiveStreamHub, type Subscriber } from "./live-events.js";
+import { accessChangesOf } from "./access-changes.js";
+import { ACCESS_CHECK_MILLIS, RETRY_AFTER_SECONDS, type LiveStreamHub, type Subscriber } from "./live-events.js";
 import { callerStillValid, honoContextOf } from "./middleware/authenticate.js";
 import type { EmulatorEnv } from "./middleware/emulator-env.js";
 import { latestLiveEventId, type CustomerRef } from "./payments/store.js";
@@ -157,24 +158,16 @@ export async function openEventStream(
 }
 
 /**
- * Marks this request as one that may take access away from `who` (see `AccessChange`): once it has
- * answered, its writes committed, the streams concerned re-check their access at once, so a stream
- * ends then and not at its next periodic check (see {@link recheckStreamAccess}).
- */
-export function accessMayChange(ctx: RequestContext, who: AccessChange): void {
-  const c = honoContextOf(ctx);
-  c.set("accessMayChange", [...(c.get("accessMayChange") ?? []), who]);
-}
-
-/**
- * The middleware behind {@link accessMayChange}: after a marked request succeeded (outside every
- * transaction of the request, so the check sees what it wrote), the streams it concerns re-check.
+ * The middleware behind `accessMayChange` (access-changes.ts): after a marked request succeeded
+ * (outside every transaction of the request, so the check sees what it wrote), the streams it
+ * concerns re-check their access.
  */
 export function recheckStreamAccess(): MiddlewareHandler<EmulatorEnv> {
   return async (c, next) => {
     await next();
-    const projectId = c.res.ok ? c.get("ctx")?.projectId : null;
-    if (projectId) for (const who of c.get("accessMayChange") ?? []) c.var.services.liveStreams.recheckAccess(projectId, who);
+    const ctx = c.get("ctx");
+    if (!ctx?.projectId || !c.res.ok) return;
+    for (const who of accessChangesOf(ctx)) c.var.services.liveStreams.recheckAccess(ctx.projectId, who);
   };
 }
 

@@ -11,6 +11,7 @@
  * `Last-Event-ID` resumes a stream.
  */
 import type { ItemResponse, LiveEvent, PaymentsConfig, ProductsListResponse } from "../core/schemas/index.js";
+import type { AccessChange } from "./access-changes.js";
 import { emulatorNow } from "./clock.js";
 import type { Db, SqlExecutor } from "./db.js";
 import { listCustomerProducts, readItem } from "./payments/customer-state.js";
@@ -140,13 +141,6 @@ interface StoredEvent {
   itemId: string | null;
   payload: unknown;
 }
-
-/**
- * Whose access to customers a write may have taken away (see {@link LiveStreamHub.recheckAccess}):
- * one user's, the callers' watching one team, or, for what only the project's own keys can change
- * (a key revoked, the project deleted, its config, its test clock), every stream of the project.
- */
-export type AccessChange = { userId: string } | { teamId: string } | { wholeProject: true };
 
 /** One open stream, as the hub drives it. */
 export interface Subscriber {

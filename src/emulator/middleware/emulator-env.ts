@@ -4,7 +4,7 @@
  */
 import type { Db } from "../db.js";
 import type { AccessType, RequestContext, RequestUser } from "../http.js";
-import type { AccessChange, LiveStreamHub } from "../live-events.js";
+import type { LiveStreamHub } from "../live-events.js";
 import type { ProjectRecord } from "../projects/store.js";
 
 /** What the app is built over. */
@@ -56,8 +56,6 @@ export interface EmulatorEnv {
     bodyText: string;
     auth: ProjectAuth;
     ctx: RequestContext;
-    /** Whose access the request's writes may have taken away (see `accessMayChange`). */
-    accessMayChange: AccessChange[] | undefined;
   };
 }
 
