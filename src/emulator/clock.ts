@@ -3,9 +3,9 @@
  * one database agrees), moved forward by the test-clock extension route.
  */
 import * as z from "zod/mini";
+import { accessMayChange } from "./access-changes.js";
 import type { SqlExecutor } from "./db.js";
 import { ApiError, defineRoute, type Route } from "./http.js";
-import { accessMayChange } from "./access-changes.js";
 import { readThrough } from "./read-cache.js";
 
 /**

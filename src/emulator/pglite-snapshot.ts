@@ -103,9 +103,10 @@ const warnedCacheDirs = new Set<string>();
 
 /**
  * The default cache folder, as other tools choose theirs: `STACK_PAYMENTS_CACHE_DIR` if set
- * (`0`, `off`, `false` or `no`, in any case and spacing, disable caching), else `node_modules/.cache/stack-payments` of the project
- * running the emulator (found from the main script, then from the working folder), else a
- * private folder in the OS temp folder. Null when none is usable.
+ * (`0`, `off`, `false` or `no`, in any case and spacing, disable caching; a folder that cannot be
+ * used is warned about once), else `node_modules/.cache/stack-payments` of the project running the
+ * emulator (found from the main script, then from the working folder), else a private folder in
+ * the OS temp folder. Null when none is usable.
  */
 export function defaultSnapshotCacheDir(): string | null {
   const env = process.env.STACK_PAYMENTS_CACHE_DIR;

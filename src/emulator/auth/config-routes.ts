@@ -4,9 +4,9 @@
  */
 import * as z from "zod/mini";
 import { currentProjectSchema } from "../../core/schemas/index.js";
+import { accessMayChange } from "../access-changes.js";
 import { ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { parseUntrustedJson } from "../middleware/read-body.js";
-import { accessMayChange } from "../access-changes.js";
 import {
   CONFIG_LEVELS,
   expandConfigOverride,

@@ -14,8 +14,8 @@ import {
   refreshResponseSchema,
   signInResponseSchema,
 } from "../../core/schemas/index.js";
-import { ApiError, defineRoute, jsonResponse, type RequestContext, type Route } from "../http.js";
 import { accessMayChange } from "../access-changes.js";
+import { ApiError, defineRoute, jsonResponse, type RequestContext, type Route } from "../http.js";
 import { PUBLIC_CLIENT_SENTINEL } from "../middleware/authenticate.js";
 import { getProjectConfig, isTrustedReturnUrl, type ProjectConfig } from "../project-config.js";
 import { findProject, isValidProjectKey } from "../projects/store.js";

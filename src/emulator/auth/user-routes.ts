@@ -3,9 +3,9 @@
  */
 import * as z from "zod/mini";
 import { createUserBodySchema, jsonSchema } from "../../core/schemas/index.js";
+import { accessMayChange } from "../access-changes.js";
 import { isUuid } from "../customer-access.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
-import { accessMayChange } from "../access-changes.js";
 import { getProjectConfig, type ProjectConfig } from "../project-config.js";
 import { orEmptyObject } from "../validate.js";
 import { hashPassword } from "./passwords.js";

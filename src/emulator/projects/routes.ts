@@ -22,9 +22,9 @@ import {
   updateProjectBodySchema,
   type AdminProjectWire,
 } from "../../core/schemas/index.js";
+import { accessMayChange } from "../access-changes.js";
 import { isDefinedTeamPermission, isTeamMember } from "../auth/permissions.js";
 import { forgetSigningKeys } from "../auth/tokens.js";
-import { accessMayChange } from "../access-changes.js";
 import type { SqlExecutor } from "../db.js";
 import { answer, ApiError, defineRoute, type RequestContext, type Route } from "../http.js";
 import { getConfigOverride, getProjectConfig, mergeConfigOverride, setConfigOverride } from "../project-config.js";
