@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EmulatorProject } from "../../../src/emulator/defaults.js";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/start-emulator.js";
 import { workerStorage } from "../../fixtures/emulator-app.js";
-import { TEST_CONFIG } from "../payments/config.js";
 import { readEventStream as readStream, until, type OpenStream } from "../event-streams.js";
+import { TEST_CONFIG } from "../payments/config.js";
 import { BASE, createHarness, customId, type Harness } from "../payments/harness.js";
 
 describe("caps per caller and in total (in process)", () => {
@@ -213,7 +213,7 @@ describe("a client's stream stops delivering when its caller loses access", () =
 
   /**
    * After `revoke` alone, with nothing written after it, the stream ends at once: the write that
-   * took access away has its project's streams re-checked, well before their periodic check (5 s).
+   * took access away has the streams it concerns re-checked, well before their periodic check (5 s).
    */
   async function expectEndedAtOnce(stream: OpenStream, revoke: () => Promise<void>): Promise<void> {
     await revoke();
