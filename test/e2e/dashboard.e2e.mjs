@@ -351,6 +351,7 @@ export const tests = [
       await refundRow.waitFor({ timeout: 10_000 });
       assert.match((await refundRow.textContent()) ?? "", /-\$7\.50/, "the refund row shows the money returned");
       await shot(ctx, "23-refunded");
+      await shot(ctx, "23-refunded-375", NARROW);
       await page.goto(`${ctx.dashboardUrl}#/customers/user/${ctx.userId}`);
       await expectText(page, `owned-${PRODUCT}`, /Boost pack\s*×1/, 10_000);
       // As on the hosted API, a refund revokes the product, not the items it already granted.

@@ -118,6 +118,11 @@ export const tests = [
       await expectText(page, "credits-balance", "90");
       await assertNotReloaded(page);
       await ctx.screenshot(page, "04-spent");
+      for (const [width, height] of [[1280, 900], [375, 812]]) {
+        await page.setViewportSize({ width, height });
+        await ctx.screenshot(page, `04-spent-${width}`);
+      }
+      await page.setViewportSize({ width: 1000, height: 800 });
     },
   },
   {
