@@ -164,24 +164,25 @@ export async function signAccessToken(
   return new SignJWT(payload as unknown as JWTPayload).setProtectedHeader({ alg: ALG, kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
 
-/** The project a token claims to be for (unverified), or null when it is not a readable JWT. */
-export function claimedTokenProject(token: string): string | null {
+/** A token's claims read without verifying it, or null when it is not a readable JWT. */
+function unverifiedClaims(token: string): JWTPayload | null {
   try {
-    const payload = decodeJwt(token);
-    return typeof payload.project_id === "string" ? payload.project_id : null;
+    return decodeJwt(token);
   } catch {
     return null;
   }
 }
 
+/** The project a token claims to be for (unverified), or null when it is not a readable JWT. */
+export function claimedTokenProject(token: string): string | null {
+  const projectId = unverifiedClaims(token)?.project_id;
+  return typeof projectId === "string" ? projectId : null;
+}
+
 /** The user and session an access token names, read without verifying it (it was, when its request began). */
 export function tokenClaims(token: string): { sub: string; refreshTokenId: string } | null {
-  try {
-    const payload = decodeJwt(token);
-    return typeof payload.sub === "string" && typeof payload.refresh_token_id === "string" ? { sub: payload.sub, refreshTokenId: payload.refresh_token_id } : null;
-  } catch {
-    return null;
-  }
+  const payload = unverifiedClaims(token);
+  return typeof payload?.sub === "string" && typeof payload.refresh_token_id === "string" ? { sub: payload.sub, refreshTokenId: payload.refresh_token_id } : null;
 }
 
 /** True when the signing key, audience, issuer and user-type flags of a verified payload agree. */
